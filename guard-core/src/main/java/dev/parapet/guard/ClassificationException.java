@@ -1,0 +1,14 @@
+package dev.parapet.guard;
+
+/** A classifier failed to score an input (native error, cancelled run, malformed output). */
+public class ClassificationException extends GuardException {
+  private static final long serialVersionUID = 1L;
+
+  public ClassificationException(String message) {
+    super(message);
+  }
+
+  public ClassificationException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

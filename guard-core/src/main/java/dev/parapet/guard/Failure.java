@@ -1,0 +1,29 @@
+package dev.parapet.guard;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.parapet.guard.policy.FailureMode;
+
+/**
+ * Why a check could not be completed, and which failure mode decided the verdict. Immutable.
+ *
+ * @param kind what went wrong
+ * @param message the error's message
+ * @param appliedMode CLOSED (the verdict is BLOCK) or OPEN (ALLOW)
+ */
+public record Failure(Kind kind, String message, FailureMode appliedMode) {
+  public Failure {
+    requireNonNull(kind, "kind");
+    requireNonNull(message, "message");
+    requireNonNull(appliedMode, "appliedMode");
+  }
+
+  public enum Kind {
+    /** The classifier threw. */
+    CLASSIFIER_ERROR,
+    /** The per-call timeout passed; the work was cancelled. */
+    TIMEOUT,
+    /** The guard was closed or the call was interrupted. */
+    CANCELLED
+  }
+}

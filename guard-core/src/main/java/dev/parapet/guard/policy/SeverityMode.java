@@ -1,0 +1,9 @@
+package dev.parapet.guard.policy;
+
+/** How a three-level model's "controversial" level counts. */
+public enum SeverityMode {
+  /** Controversial counts as unsafe: the effective P(unsafe) is unsafe + controversial. */
+  STRICT,
+  /** Controversial counts as safe: the effective P(unsafe) is unsafe alone. */
+  LOOSE
+}

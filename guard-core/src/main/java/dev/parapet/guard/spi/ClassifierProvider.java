@@ -1,0 +1,26 @@
+package dev.parapet.guard.spi;
+
+import java.util.Map;
+
+/**
+ * Creates classifiers by name; found by an explicit {@link java.util.ServiceLoader} call (for example when
+ * {@code Guard.builder().build()} is given no classifier, it looks for the provider whose
+ * {@link #isDefault()} is true). Implementations must have a public no-argument constructor.
+ */
+public interface ClassifierProvider {
+  /** Short unique name, such as {@code "default"} or {@code "onnx-decoder"}. */
+  String name();
+
+  /** Whether this provider supplies the out-of-the-box default model. */
+  default boolean isDefault() {
+    return false;
+  }
+
+  /**
+   * Creates a classifier.
+   *
+   * @param options provider-specific settings (for example {@code "device" -> "cuda"}); unknown keys must be
+   *     rejected with a message that lists the known ones
+   */
+  Classifier create(Map<String, String> options);
+}

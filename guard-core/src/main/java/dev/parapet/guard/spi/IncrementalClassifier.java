@@ -1,0 +1,33 @@
+package dev.parapet.guard.spi;
+
+/**
+ * Streaming support: keeps state between checks of a growing response so that a check costs in proportion
+ * to the new text, not to the whole response. Thread-safe; each {@link Session} is used from one thread.
+ */
+public interface IncrementalClassifier {
+
+  /**
+   * Opens a session for the response to {@code request.conversation()}, whose last turn is the user's prompt.
+   * The response starts empty.
+   */
+  Session open(ClassificationRequest request);
+
+  /**
+   * State for one streamed response (for a decoder: the KV cache of prefix + conversation + response so far).
+   * Not thread-safe. Owns native memory: close it.
+   */
+  interface Session extends AutoCloseable {
+    /** Appends response text (already normalized) to the committed state. */
+    void append(String responseDelta);
+
+    /** Scores the response so far, as a response check, without changing the committed state. */
+    Scores score();
+
+    /** Response length consumed so far, in the backend's tokens. */
+    long committedTokens();
+
+    /** Releases the state. Idempotent. */
+    @Override
+    void close();
+  }
+}
