@@ -1,0 +1,74 @@
+package dev.parapet.guard.eval;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A progress line on stderr for long runs: {@code [eval] 1200/5000 24% 38.1/s ETA 1m40s}, rewritten in place
+ * at most twice a second. Thread-safe.
+ */
+public final class Progress {
+  private static final long INTERVAL_NANOS = 500_000_000L;
+
+  private final PrintStream out;
+  private final String label;
+  private final long total;
+  private final long start = System.nanoTime();
+  private final AtomicLong done = new AtomicLong();
+  private final AtomicLong lastPrint = new AtomicLong(start);
+  private final boolean enabled;
+
+  /** A progress printer; disabled ones print nothing. */
+  public Progress(PrintStream out, String label, long total, boolean enabled) {
+    this.out = requireNonNull(out, "out");
+    this.label = requireNonNull(label, "label");
+    this.total = total;
+    this.enabled = enabled;
+  }
+
+  /** A progress printer that prints nothing. */
+  public static Progress none() {
+    return new Progress(System.err, "", 0, false);
+  }
+
+  /** Records one finished item. */
+  public void step() {
+    long d = done.incrementAndGet();
+    if (!enabled) {
+      return;
+    }
+    long now = System.nanoTime();
+    long last = lastPrint.get();
+    if (now - last >= INTERVAL_NANOS && lastPrint.compareAndSet(last, now)) {
+      print(d, now, false);
+    }
+  }
+
+  /** Prints the final line. */
+  public void finish() {
+    if (enabled) {
+      print(done.get(), System.nanoTime(), true);
+    }
+  }
+
+  private synchronized void print(long d, long now, boolean last) {
+    double secs = Math.max(1e-9, (now - start) / 1e9);
+    double rate = d / secs;
+    StringBuilder b = new StringBuilder("\r[").append(label).append("] ").append(d);
+    if (total > 0) {
+      b.append('/').append(total).append(String.format(Locale.ROOT, " %3d%%", (int) (100.0 * d / total)));
+    }
+    b.append(String.format(Locale.ROOT, " %.1f/s", rate));
+    if (!last && total > 0 && rate > 0) {
+      long eta = (long) ((total - d) / rate);
+      b.append(" ETA ").append(eta >= 60 ? eta / 60 + "m" + eta % 60 + "s" : eta + "s");
+    } else if (last) {
+      b.append(String.format(Locale.ROOT, " in %.1fs", secs)).append('\n');
+    }
+    out.print(b);
+    out.flush();
+  }
+}
