@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Runs Parapet's JMH suite with settings that fit a small (2-core) machine and writes
+# guard-benchmarks/RESULTS.md: ratios from this one run plus machine-specific absolute numbers.
+#
+#   scripts/bench.sh            full suite (about 20-25 minutes on 2 cores)
+#   scripts/bench.sh --quick    fewer lengths and iterations (a few minutes)
+#
+# Options:
+#   --quick             short mode
+#   --out DIR           where the JMH JSON files go (default guard-benchmarks/target/bench-results)
+#   --build             rebuild guard-benchmarks/target/benchmarks.jar even if it exists
+#   --no-table          do not rewrite guard-benchmarks/RESULTS.md
+#   --note TEXT         a line to put at the top of RESULTS.md (for example what else the machine ran)
+#   --only NAME         run only the benchmark classes whose name matches (streaming|response|classify)
+# Environment:
+#   PARAPET_BENCH_THREADS  ONNX Runtime intra-op threads (default 2)
+#   JAVA                   java binary (default: java on PATH)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JAR="$ROOT/guard-benchmarks/target/benchmarks.jar"
+OUT="$ROOT/guard-benchmarks/target/bench-results"
+MODE=full
+BUILD=0
+TABLE=1
+NOTE=""
+ONLY="streaming|response|classify"
+JAVA="${JAVA:-java}"
+THREADS="${PARAPET_BENCH_THREADS:-2}"
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) MODE=quick ;;
+    --out) OUT="$2"; shift ;;
+    --build) BUILD=1 ;;
+    --no-table) TABLE=0 ;;
+    --note) NOTE="$2"; shift ;;
+    --only) ONLY="$2"; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$BUILD" = 1 ] || [ ! -f "$JAR" ]; then
+  echo "bench.sh: building $JAR" >&2
+  (cd "$ROOT" && mvn -B -q -pl guard-benchmarks -am package -DskipTests)
+fi
+mkdir -p "$OUT"
+
+# The models and tokenizers are local; keep DJL from phoning home. 2 intra-op threads, one benchmark
+# thread, one fork: the machine has 2 cores.
+export DJL_OFFLINE=true OPT_OUT_TRACKING=true
+JVM_ARGS="-Dai.djl.offline=true -Dparapet.bench.threads=$THREADS -Xms1g -Xmx6g"
+COMMON=(-f 1 -t 1 -jvmArgsAppend "$JVM_ARGS" -prof gc)
+
+if [ "$MODE" = quick ]; then
+  STREAM_ARGS=(-wi 1 -i 2 -p responseTokens=64,1024,2048)
+  RESPONSE_ARGS=(-wi 1 -i 2 -w 2s -r 3s)
+  CLASSIFY_ARGS=(-wi 1 -i 2 -w 2s -r 3s)
+else
+  STREAM_ARGS=(-wi 1 -i 4)
+  RESPONSE_ARGS=(-wi 2 -i 3 -w 3s -r 5s)
+  CLASSIFY_ARGS=(-wi 2 -i 4 -w 3s -r 5s)
+fi
+
+run_jmh() { # name, regex, args...
+  local name="$1" regex="$2"; shift 2
+  echo "bench.sh: running $regex ($MODE)" >&2
+  "$JAVA" -jar "$JAR" "$regex" "${COMMON[@]}" "$@" -rf json -rff "$OUT/$name.json" \
+    2>&1 | tee "$OUT/$name.log"
+}
+
+START=$(date +%s)
+FILES=()
+if [[ "streaming" =~ ^($ONLY)$ ]]; then
+  run_jmh streaming 'dev.parapet.guard.bench.StreamingTokenBenchmark' "${STREAM_ARGS[@]}"
+  FILES+=("$OUT/streaming.json")
+fi
+if [[ "response" =~ ^($ONLY)$ ]]; then
+  run_jmh response 'dev.parapet.guard.bench.StreamingResponseBenchmark' "${RESPONSE_ARGS[@]}"
+  FILES+=("$OUT/response.json")
+fi
+if [[ "classify" =~ ^($ONLY)$ ]]; then
+  run_jmh classify 'dev.parapet.guard.bench.ClassifyBenchmark' "${CLASSIFY_ARGS[@]}"
+  FILES+=("$OUT/classify.json")
+fi
+ELAPSED=$(( $(date +%s) - START ))
+
+python3 - "$OUT/all.json" "${FILES[@]}" <<'PY'
+import json, os, sys
+rows = []
+for path in sys.argv[2:]:
+    if os.path.exists(path) and os.path.getsize(path) > 0:
+        with open(path, encoding="utf-8") as f:
+            rows.extend(json.load(f))
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    json.dump(rows, f, indent=1)
+PY
+echo "bench.sh: JMH JSON in $OUT/all.json (${ELAPSED}s)" >&2
+
+if [ "$TABLE" = 1 ]; then
+  HEADER="Mode: $MODE, ${ELAPSED} s of benchmarking, $THREADS ONNX Runtime intra-op threads, 1 benchmark thread, 1 fork."
+  [ -n "$NOTE" ] && HEADER="$HEADER $NOTE"
+  python3 "$ROOT/scripts/bench_table.py" "$OUT/all.json" "$ROOT/guard-benchmarks/RESULTS.md" \
+    --note "$HEADER" --command "scripts/bench.sh $([ "$MODE" = quick ] && echo --quick)" \
+    --notes-file "$ROOT/guard-benchmarks/RESULTS-notes.md" > /dev/null
+  echo "bench.sh: wrote guard-benchmarks/RESULTS.md" >&2
+fi
