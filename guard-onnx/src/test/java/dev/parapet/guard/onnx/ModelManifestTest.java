@@ -1,0 +1,142 @@
+package dev.parapet.guard.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parapet.guard.ModelLoadException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelManifestTest {
+  @TempDir Path dir;
+
+  private void writeModelFiles() throws Exception {
+    Files.write(dir.resolve("model.onnx"), new byte[] {1, 2, 3, 4, 5});
+    Files.writeString(dir.resolve("tokenizer.json"), "{\"model\":{}}");
+    Files.writeString(dir.resolve("config.json"), "{\"num_hidden_layers\":2}");
+    Files.writeString(dir.resolve(".hidden"), "ignored");
+  }
+
+  @Test
+  void create_thenRead_roundTripsFamilyFilesAndExtraKeys() throws Exception {
+    writeModelFiles();
+    ModelManifest written = ModelManifest.create(dir, "llama-guard-3", Map.of("taxonomy", "llama-guard-3-1b"));
+    ModelManifest read = ModelManifest.read(dir);
+    assertEquals("llama-guard-3", read.family());
+    assertEquals(1, read.formatVersion());
+    assertEquals(written.files(), read.files());
+    assertEquals(Map.of("config.json", 0, "model.onnx", 0, "tokenizer.json", 0).keySet(), read.files().keySet());
+    assertEquals(5, read.files().get("model.onnx").bytes());
+    // sha256 of bytes 01..05
+    assertEquals("74f81fe167d99b4cb41d6d0ccda82278caee9f3e2f25d5e5a3936ff3dcec60d0",
+        read.files().get("model.onnx").sha256());
+    assertEquals("llama-guard-3-1b", read.json().get("taxonomy").asText());
+    read.verify(dir);
+  }
+
+  @Test
+  void verify_corruptedFile_namesFileExpectedAndActual() throws Exception {
+    writeModelFiles();
+    ModelManifest m = ModelManifest.create(dir, "llama-guard-3", Map.of());
+    Files.write(dir.resolve("model.onnx"), new byte[] {1, 2, 3, 4, 6});
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> m.verify(dir));
+    assertTrue(e.getMessage().contains("model.onnx: sha256 mismatch"), e.getMessage());
+    assertTrue(e.getMessage().contains("expected " + m.files().get("model.onnx").sha256()), e.getMessage());
+    assertTrue(e.getMessage().contains("actual " + ModelManifest.sha256Hex(new byte[] {1, 2, 3, 4, 6})),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("re-export"), e.getMessage());
+  }
+
+  @Test
+  void verify_truncatedFile_reportsSizeMismatch() throws Exception {
+    writeModelFiles();
+    ModelManifest m = ModelManifest.create(dir, "llama-guard-3", Map.of());
+    Files.write(dir.resolve("model.onnx"), new byte[] {1, 2});
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> m.verify(dir));
+    assertTrue(e.getMessage().contains("size mismatch, expected 5 bytes, actual 2 bytes"), e.getMessage());
+  }
+
+  @Test
+  void verify_missingFile_namesFile() throws Exception {
+    writeModelFiles();
+    ModelManifest m = ModelManifest.create(dir, "llama-guard-3", Map.of());
+    Files.delete(dir.resolve("tokenizer.json"));
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> m.verify(dir));
+    assertTrue(e.getMessage().contains("tokenizer.json: missing"), e.getMessage());
+  }
+
+  @Test
+  void read_missingManifest_saysHowToCreateIt() {
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelManifest.read(dir));
+    assertTrue(e.getMessage().contains("manifest not found"), e.getMessage());
+    assertTrue(e.getMessage().contains("ManifestTool init"), e.getMessage());
+  }
+
+  @Test
+  void read_malformedJson_reportsLineAndColumn() {
+    String bad = "{\n  \"formatVersion\": 1,\n  \"family\": \"x\"\n  \"files\": {}\n}";
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> ModelManifest.read(new ByteArrayInputStream(bad.getBytes(StandardCharsets.UTF_8)), "m.json"));
+    assertTrue(e.getMessage().startsWith("m.json: malformed JSON at line 4, column"), e.getMessage());
+  }
+
+  @Test
+  void read_unknownFormatVersion_isRejected() {
+    String json = "{\"formatVersion\": 7, \"family\": \"x\", \"files\": {}}";
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> ModelManifest.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "m.json"));
+    assertTrue(e.getMessage().contains("unknown formatVersion 7"), e.getMessage());
+  }
+
+  @Test
+  void read_pathTraversalInFileName_isRejected() {
+    String json = "{\"formatVersion\": 1, \"family\": \"x\", \"files\": {\"../etc/passwd\": "
+        + "{\"sha256\": \"" + "0".repeat(64) + "\", \"bytes\": 1}}}";
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> ModelManifest.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "m.json"));
+    assertTrue(e.getMessage().contains("plain name"), e.getMessage());
+  }
+
+  @Test
+  void verifyBytes_mismatch_throwsAndMatchPasses() {
+    byte[] data = {9, 8, 7};
+    ModelManifest.FileEntry ok = new ModelManifest.FileEntry(ModelManifest.sha256Hex(data), 3);
+    ModelManifest.verifyBytes("head.bin", data, ok);
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> ModelManifest.verifyBytes("head.bin", new byte[] {9, 8, 6}, ok));
+    assertTrue(e.getMessage().startsWith("head.bin: sha256 mismatch"), e.getMessage());
+  }
+
+  @Test
+  void create_reservedExtraKey_isRejected() throws Exception {
+    writeModelFiles();
+    assertThrows(IllegalArgumentException.class, () -> ModelManifest.create(dir, "x", Map.of("files", "y")));
+  }
+
+  @Test
+  void manifestTool_initThenVerify_succeedsAndDetectsCorruption() throws Exception {
+    writeModelFiles();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+    PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+    assertEquals(0, ManifestTool.run(new String[] {"init", dir.toString(), "--family", "llama-guard-3",
+        "--set", "taxonomy=llama-guard-3-8b"}, o, e));
+    assertEquals("llama-guard-3-8b", ModelManifest.read(dir).json().get("taxonomy").asText());
+    assertEquals(0, ManifestTool.run(new String[] {"verify", dir.toString()}, o, e));
+    Files.writeString(dir.resolve("config.json"), "{\"num_hidden_layers\":3}");
+    assertEquals(1, ManifestTool.run(new String[] {"verify", dir.toString()}, o, e));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("config.json: sha256 mismatch"));
+    assertEquals(2, ManifestTool.run(new String[] {"init", dir.toString()}, o, e));
+    assertFalse(out.toString(StandardCharsets.UTF_8).isEmpty());
+  }
+}

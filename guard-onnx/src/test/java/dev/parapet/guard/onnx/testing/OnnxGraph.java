@@ -1,0 +1,239 @@
+package dev.parapet.guard.onnx.testing;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A hand-written ONNX protobuf writer (wire format, no protobuf dependency) with a small graph builder: enough
+ * of ModelProto / GraphProto / NodeProto / AttributeProto / TensorProto / ValueInfoProto to write test models
+ * (opset 17, IR version 8). Field numbers follow onnx/onnx.proto3. Not thread-safe.
+ */
+public final class OnnxGraph {
+  /** TensorProto.DataType values used here. */
+  public static final int FLOAT = 1;
+  public static final int INT32 = 6;
+  public static final int INT64 = 7;
+  public static final int BOOL = 9;
+  public static final int FLOAT16 = 10;
+
+  private final String name;
+  private final List<Msg> nodes = new ArrayList<>();
+  private final List<Msg> initializers = new ArrayList<>();
+  private final List<Msg> inputs = new ArrayList<>();
+  private final List<Msg> outputs = new ArrayList<>();
+  private int counter;
+
+  public OnnxGraph(String name) {
+    this.name = requireNonNull(name, "name");
+  }
+
+  /** A fresh, unique value name with the given prefix. */
+  public String fresh(String prefix) {
+    return prefix + "_" + (counter++);
+  }
+
+  /**
+   * Declares a graph input. Each dim is a {@link Long}/{@link Integer} (fixed) or a {@link String} (symbolic).
+   */
+  public OnnxGraph input(String name, int elemType, Object... dims) {
+    inputs.add(valueInfo(name, elemType, dims));
+    return this;
+  }
+
+  public OnnxGraph output(String name, int elemType, Object... dims) {
+    outputs.add(valueInfo(name, elemType, dims));
+    return this;
+  }
+
+  /** A float initializer (stored as raw little-endian bytes). */
+  public String floats(String name, float[] data, long... dims) {
+    ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (float f : data) {
+      b.putFloat(f);
+    }
+    initializers.add(tensor(name, FLOAT, dims, b.array()));
+    return name;
+  }
+
+  /** An int64 initializer. */
+  public String longs(String name, long[] data, long... dims) {
+    ByteBuffer b = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    for (long v : data) {
+      b.putLong(v);
+    }
+    initializers.add(tensor(name, INT64, dims, b.array()));
+    return name;
+  }
+
+  /** A 1-D int64 constant initializer with a fresh name. */
+  public String constLongs(long... values) {
+    return longs(fresh("c"), values, values.length);
+  }
+
+  /** A scalar float constant initializer with a fresh name. */
+  public String constFloat(float value) {
+    return floats(fresh("cf"), new float[] {value});
+  }
+
+  /** Adds a node; returns its first output. Attributes come from {@link #attrInt} and friends. */
+  public String node(String opType, List<String> in, List<String> out, Msg... attributes) {
+    Msg n = new Msg();
+    for (String i : in) {
+      n.string(1, i);
+    }
+    for (String o : out) {
+      n.string(2, o);
+    }
+    n.string(3, fresh(opType));
+    n.string(4, opType);
+    for (Msg a : attributes) {
+      n.message(5, a);
+    }
+    nodes.add(n);
+    return out.isEmpty() ? null : out.get(0);
+  }
+
+  /** Adds a one-output node with a fresh output name. */
+  public String op(String opType, List<String> in, Msg... attributes) {
+    return node(opType, in, List.of(fresh(opType.toLowerCase())), attributes);
+  }
+
+  public static Msg attrInt(String name, long v) {
+    Msg a = new Msg();
+    a.string(1, name);
+    a.varintField(3, v);
+    a.varintField(20, 2);
+    return a;
+  }
+
+  public static Msg attrFloat(String name, float v) {
+    Msg a = new Msg();
+    a.string(1, name);
+    a.fixed32(2, Float.floatToIntBits(v));
+    a.varintField(20, 1);
+    return a;
+  }
+
+  public static Msg attrInts(String name, long... vs) {
+    Msg a = new Msg();
+    a.string(1, name);
+    for (long v : vs) {
+      a.varintField(8, v);
+    }
+    a.varintField(20, 7);
+    return a;
+  }
+
+  /** The serialized ModelProto. */
+  public byte[] toBytes() {
+    Msg g = new Msg();
+    for (Msg n : nodes) {
+      g.message(1, n);
+    }
+    g.string(2, name);
+    for (Msg t : initializers) {
+      g.message(5, t);
+    }
+    for (Msg i : inputs) {
+      g.message(11, i);
+    }
+    for (Msg o : outputs) {
+      g.message(12, o);
+    }
+    Msg opset = new Msg();
+    opset.string(1, "");
+    opset.varintField(2, 17);
+    Msg model = new Msg();
+    model.varintField(1, 8); // ir_version
+    model.string(2, "parapet-test-fixture");
+    model.message(7, g);
+    model.message(8, opset);
+    return model.bytes();
+  }
+
+  private static Msg tensor(String name, int type, long[] dims, byte[] raw) {
+    Msg t = new Msg();
+    for (long d : dims) {
+      t.varintField(1, d);
+    }
+    t.varintField(2, type);
+    t.string(8, name);
+    t.bytesField(9, raw);
+    return t;
+  }
+
+  private static Msg valueInfo(String name, int elemType, Object... dims) {
+    Msg shape = new Msg();
+    for (Object d : dims) {
+      Msg dim = new Msg();
+      if (d instanceof String s) {
+        dim.string(2, s);
+      } else {
+        dim.varintField(1, ((Number) d).longValue());
+      }
+      shape.message(1, dim);
+    }
+    Msg tensorType = new Msg();
+    tensorType.varintField(1, elemType);
+    tensorType.message(2, shape);
+    Msg type = new Msg();
+    type.message(1, tensorType);
+    Msg vi = new Msg();
+    vi.string(1, name);
+    vi.message(2, type);
+    return vi;
+  }
+
+  /** A protobuf message under construction (wire format). */
+  public static final class Msg {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    void varint(long v) {
+      while ((v & ~0x7FL) != 0) {
+        out.write((int) ((v & 0x7F) | 0x80));
+        v >>>= 7;
+      }
+      out.write((int) v);
+    }
+
+    void tag(int field, int wireType) {
+      varint(((long) field << 3) | wireType);
+    }
+
+    void varintField(int field, long v) {
+      tag(field, 0);
+      varint(v);
+    }
+
+    void fixed32(int field, int bits) {
+      tag(field, 5);
+      for (int i = 0; i < 4; i++) {
+        out.write((bits >>> (8 * i)) & 0xFF);
+      }
+    }
+
+    void bytesField(int field, byte[] b) {
+      tag(field, 2);
+      varint(b.length);
+      out.writeBytes(b);
+    }
+
+    void string(int field, String s) {
+      bytesField(field, s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void message(int field, Msg m) {
+      bytesField(field, m.bytes());
+    }
+
+    byte[] bytes() {
+      return out.toByteArray();
+    }
+  }
+}
