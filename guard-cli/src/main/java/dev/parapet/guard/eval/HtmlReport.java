@@ -161,7 +161,7 @@ public final class HtmlReport {
     StringBuilder g = new StringBuilder();
     g.append(svgOpen("per-category", W, height)).append(title("AUPRC per category"));
     int x0 = 70;
-    int plotW = W - x0 - 60;
+    int plotW = W - x0 - 100;
     if (cats.isEmpty()) {
       g.append("<text x=\"").append(W / 2).append("\" y=\"").append(height / 2)
           .append("\" text-anchor=\"middle\">no category labels in the data</text>");

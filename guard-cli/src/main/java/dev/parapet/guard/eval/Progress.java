@@ -2,7 +2,7 @@ package dev.parapet.guard.eval;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Progress {
   private static final long INTERVAL_NANOS = 500_000_000L;
 
-  private final PrintStream out;
+  private final PrintWriter out;
   private final String label;
   private final long total;
   private final long start = System.nanoTime();
@@ -22,7 +22,7 @@ public final class Progress {
   private final boolean enabled;
 
   /** A progress printer; disabled ones print nothing. */
-  public Progress(PrintStream out, String label, long total, boolean enabled) {
+  public Progress(PrintWriter out, String label, long total, boolean enabled) {
     this.out = requireNonNull(out, "out");
     this.label = requireNonNull(label, "label");
     this.total = total;
@@ -31,7 +31,7 @@ public final class Progress {
 
   /** A progress printer that prints nothing. */
   public static Progress none() {
-    return new Progress(System.err, "", 0, false);
+    return new Progress(new PrintWriter(System.err, true), "", 0, false);
   }
 
   /** Records one finished item. */

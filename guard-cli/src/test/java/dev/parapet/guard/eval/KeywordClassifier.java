@@ -16,13 +16,14 @@ import java.util.Map;
 
 /**
  * A deterministic fake classifier for tests: P(unsafe) and category scores come from keywords in the judged
- * turn (explosive 0.95/S9, poison 0.9/S1, steal 0.7/S2, kill 0.6/S1, hurt 0.3/S1), else 0.05.
+ * turn (bomb 0.97/S9, explosive 0.95/S9, poison 0.9/S1, steal 0.7/S2, kill 0.6/S1, hurt 0.3/S1), else 0.05.
  */
 public final class KeywordClassifier implements Classifier {
   private static final Map<String, Object[]> RULES = new LinkedHashMap<>();
 
   static {
     RULES.put("explosive", new Object[] {0.95, "S9"});
+    RULES.put("bomb", new Object[] {0.97, "S9"});
     RULES.put("poison", new Object[] {0.9, "S1"});
     RULES.put("steal", new Object[] {0.7, "S2"});
     RULES.put("kill", new Object[] {0.6, "S1"});
