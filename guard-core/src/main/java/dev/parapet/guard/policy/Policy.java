@@ -129,6 +129,31 @@ public final class Policy {
     }
   }
 
+  /**
+   * The rules that fire for {@code scores}, most severe action first (then highest score, then taxonomy order),
+   * following the steps in the class comment. When the scores have no category scores and the default rule
+   * fires, the single entry has code {@code "unsafe"} and name {@code "Unsafe (overall score)"}.
+   *
+   * @param scores the classifier's scores
+   * @param taxonomy the taxonomy the scores refer to (for category names; codes it lacks are named by code)
+   */
+  public java.util.List<dev.parapet.guard.Triggered> triggered(
+      dev.parapet.guard.spi.Scores scores, Taxonomy taxonomy) {
+    requireNonNull(scores, "scores");
+    requireNonNull(taxonomy, "taxonomy");
+    return PolicyEvaluator.triggered(this, scores, taxonomy);
+  }
+
+  /** The decision for {@code scores}: the most severe action among {@link #triggered}, ALLOW when none. */
+  public dev.parapet.guard.Decision decide(dev.parapet.guard.spi.Scores scores, Taxonomy taxonomy) {
+    return PolicyEvaluator.decision(triggered(scores, taxonomy));
+  }
+
+  /** The effective P(unsafe): unsafe, plus controversial in STRICT mode (capped at 1). */
+  public double effectiveUnsafe(dev.parapet.guard.spi.Scores scores) {
+    return PolicyEvaluator.effectiveUnsafe(this, requireNonNull(scores, "scores"));
+  }
+
   /** Spec string that {@link PolicySpec#parse} reads back to an equal policy. */
   public String toSpec() {
     return PolicySpec.format(this);

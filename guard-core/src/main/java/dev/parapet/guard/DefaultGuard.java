@@ -1,0 +1,613 @@
+package dev.parapet.guard;
+
+import static java.util.Objects.requireNonNull;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.parapet.guard.policy.FailureMode;
+import dev.parapet.guard.policy.Policy;
+import dev.parapet.guard.spi.Cancellation;
+import dev.parapet.guard.spi.Capability;
+import dev.parapet.guard.spi.ClassificationRequest;
+import dev.parapet.guard.spi.Classifier;
+import dev.parapet.guard.spi.ClassifierInfo;
+import dev.parapet.guard.spi.ClassifierProvider;
+import dev.parapet.guard.spi.Scores;
+import dev.parapet.guard.stream.StreamOptions;
+import dev.parapet.guard.stream.StreamingSession;
+import dev.parapet.guard.taxonomy.Taxonomy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The {@link Guard} implementation. Thread-safe: every field is final and immutable or concurrent (the Caffeine
+ * cache, the closed flag); per-call state lives on the stack.
+ */
+final class DefaultGuard implements Guard {
+  private static final System.Logger LOG = System.getLogger(Guard.class.getName());
+  private static final AtomicInteger POOL_IDS = new AtomicInteger();
+
+  /** Cache key: classifier id + effective taxonomy hash + normalized turns (roles and texts). */
+  record CacheKey(String classifierId, String taxonomyHash, List<Turn> turns) {}
+
+  final Classifier classifier;
+  final ClassifierInfo info;
+  private final boolean ownsClassifier;
+  private final AtomicBoolean classifierOwnerClosed;
+  final Executor executor;
+  private final ExecutorService ownedPool;
+  private final AtomicBoolean executorOwnerClosed;
+  private final Taxonomy taxonomy;
+  final Taxonomy effectiveTaxonomy;
+  final Policy policy;
+  private final Cache<CacheKey, Scores> cache;
+  final Duration timeout;
+  final Listeners listeners;
+  final Ticker ticker;
+  final TextNormalizer normalizer;
+  private final StreamOptions streamOptions;
+  private final Guard.Builder settings;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private DefaultGuard(Guard.Builder b, Classifier classifier, boolean ownsClassifier) {
+    this.classifier = classifier;
+    this.ownsClassifier = ownsClassifier;
+    this.classifierOwnerClosed = b.classifierOwnerClosed;
+    this.info = requireNonNull(classifier.info(), "classifier.info()");
+    this.taxonomy = b.taxonomy != null ? b.taxonomy : info.taxonomy();
+    b.policy.validateAgainst(taxonomy);
+    this.policy = b.policy;
+    this.effectiveTaxonomy = policy.effectiveTaxonomy(taxonomy);
+    if (!info.supports(Capability.CUSTOM_TAXONOMY) && !info.taxonomy().codes().containsAll(taxonomy.codes())) {
+      LOG.log(System.Logger.Level.WARNING, "classifier " + info.id() + " does not declare CUSTOM_TAXONOMY, but "
+          + "taxonomy " + taxonomy.name() + " has codes outside its own " + info.taxonomy().codes()
+          + "; scores for those categories may be meaningless");
+    }
+    this.cache = makeCache(b);
+    this.timeout = b.timeout;
+    this.listeners = new Listeners(b.listeners);
+    this.ticker = b.ticker;
+    this.normalizer = new TextNormalizer(b.maxInputChars);
+    this.streamOptions = b.streamOptions;
+    if (b.executor != null) {
+      this.executor = b.executor;
+      this.ownedPool = null;
+      this.executorOwnerClosed = b.executorOwnerClosed;
+    } else {
+      this.ownedPool = newPool();
+      this.executor = ownedPool;
+      this.executorOwnerClosed = null;
+    }
+    this.settings = b.copy();
+    this.settings.classifier = classifier;
+  }
+
+  static Guard create(Guard.Builder b) {
+    Classifier c = b.classifier;
+    boolean owns = b.ownsClassifier;
+    if (c == null) {
+      c = loadDefaultClassifier();
+      owns = true;
+    }
+    try {
+      return new DefaultGuard(b, c, owns);
+    } catch (RuntimeException | Error e) {
+      if (b.classifier == null) {
+        c.close(); // we created it; nobody else will close it
+      }
+      throw e;
+    }
+  }
+
+  private static Classifier loadDefaultClassifier() {
+    List<String> seen = new ArrayList<>();
+    try {
+      for (ClassifierProvider p : ServiceLoader.load(ClassifierProvider.class)) {
+        if (p.isDefault()) {
+          LOG.log(System.Logger.Level.DEBUG, "using default classifier provider " + p.name());
+          return requireNonNull(p.create(Map.of()), "provider " + p.name() + " returned null");
+        }
+        seen.add(p.name());
+      }
+    } catch (ServiceConfigurationError e) {
+      throw new IllegalStateException("loading ClassifierProvider services failed: " + e.getMessage()
+          + "; add dev.parapet:guard-onnx (which bundles the default model) or call classifier(...)", e);
+    }
+    throw new IllegalStateException("no classifier: Guard.builder() was given none and no default "
+        + "ClassifierProvider is on the classpath" + (seen.isEmpty() ? "" : " (found non-default " + seen + ")")
+        + "; add dev.parapet:guard-onnx (which bundles the default model) or call classifier(...)");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Cache<CacheKey, Scores> makeCache(Guard.Builder b) {
+    if (!b.cacheEnabled) {
+      return null;
+    }
+    if (b.sharedCache != null) {
+      return (Cache<CacheKey, Scores>) b.sharedCache;
+    }
+    Caffeine<Object, Object> c = Caffeine.newBuilder().maximumSize(b.cacheMaximumSize).recordStats();
+    if (b.cacheExpireAfterWrite != null) {
+      Ticker t = b.ticker;
+      c.expireAfterWrite(b.cacheExpireAfterWrite).ticker(t::read);
+    }
+    return c.build();
+  }
+
+  private static ExecutorService newPool() {
+    int n = Math.max(2, Runtime.getRuntime().availableProcessors());
+    int id = POOL_IDS.incrementAndGet();
+    AtomicInteger threads = new AtomicInteger();
+    ThreadFactory f = r -> {
+      Thread t = new Thread(r, "parapet-guard-" + id + "-" + threads.incrementAndGet());
+      t.setDaemon(true); // a forgotten close() must not keep the JVM alive
+      return t;
+    };
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), f);
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  // ---------------------------------------------------------------- API
+
+  @Override
+  public Verdict check(Conversation conversation) {
+    requireNonNull(conversation, "conversation");
+    ensureOpen();
+    return runCheck(conversation, Cancellation.create(), true, null);
+  }
+
+  @Override
+  public Verdict checkPrompt(String prompt) {
+    return check(Conversation.ofPrompt(requireNonNull(prompt, "prompt")));
+  }
+
+  @Override
+  public Verdict checkResponse(String prompt, String response) {
+    requireNonNull(prompt, "prompt");
+    requireNonNull(response, "response");
+    return check(Conversation.ofExchange(prompt, response));
+  }
+
+  @Override
+  public List<Verdict> checkAll(List<Conversation> conversations) {
+    requireNonNull(conversations, "conversations");
+    for (int i = 0; i < conversations.size(); i++) {
+      requireNonNull(conversations.get(i), "conversations[" + i + "]");
+    }
+    ensureOpen();
+    long t0 = ticker.read();
+    int n = conversations.size();
+    Verdict[] out = new Verdict[n];
+    TextNormalizer.Result[] prepared = new TextNormalizer.Result[n];
+    Map<CacheKey, List<Integer>> misses = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      Conversation c = conversations.get(i);
+      listeners.checkStarted(c);
+      TextNormalizer.Result p = normalizer.normalize(c);
+      prepared[i] = p;
+      if (p.emptyJudgedText()) {
+        out[i] = finish(c, emptyVerdict(p, t0));
+        continue;
+      }
+      CacheKey key = key(p);
+      Scores hit = cache == null ? null : cache.getIfPresent(key);
+      if (hit != null) {
+        listeners.cacheHit(c);
+        out[i] = finish(c, verdict(p, hit, true, t0));
+      } else {
+        misses.computeIfAbsent(key, k -> new ArrayList<>(1)).add(i);
+      }
+    }
+    if (!misses.isEmpty()) {
+      Cancellation cancel = Cancellation.create();
+      List<ClassificationRequest> requests = new ArrayList<>(misses.size());
+      for (List<Integer> idx : misses.values()) {
+        requests.add(new ClassificationRequest(prepared[idx.get(0)].conversation(), effectiveTaxonomy, cancel));
+      }
+      Attempt<List<Scores>> a = attempt(() -> {
+        List<Scores> s = classifier.classifyBatch(requests);
+        if (s == null || s.size() != requests.size()) {
+          throw new ClassificationException("classifier " + info.id() + " returned "
+              + (s == null ? "null" : s.size() + " scores") + " for a batch of " + requests.size());
+        }
+        return s;
+      }, cancel, timeout);
+      int k = 0;
+      for (Map.Entry<CacheKey, List<Integer>> e : misses.entrySet()) {
+        Scores s = a.ok() ? a.value.get(k) : null;
+        if (a.ok() && s == null) {
+          a = Attempt.failed(Failure.Kind.CLASSIFIER_ERROR,
+              new ClassificationException("classifier " + info.id() + " returned null scores in a batch"));
+        }
+        if (s != null && cache != null) {
+          cache.put(e.getKey(), s);
+        }
+        for (int i : e.getValue()) {
+          Conversation c = conversations.get(i);
+          if (s != null) {
+            out[i] = finish(c, verdict(prepared[i], s, false, t0));
+          } else {
+            listeners.classifierFailed(c, a.error);
+            out[i] = finish(c, failureVerdict(prepared[i], a, t0));
+          }
+        }
+        k++;
+      }
+    }
+    return List.of(out);
+  }
+
+  @Override
+  public CompletableFuture<Verdict> checkAsync(Conversation conversation) {
+    requireNonNull(conversation, "conversation");
+    ensureOpen();
+    CompletableFuture<Verdict> result = new CompletableFuture<>();
+    Cancellation cancel = Cancellation.create();
+    AtomicBoolean done = new AtomicBoolean();
+    FutureTask<Verdict> task = new FutureTask<>(() -> {
+      // The classification runs right here on the executor thread; the timeout (if any) is enforced below by
+      // cancelling this task, so no second executor thread is needed (which could deadlock a bounded pool).
+      Verdict v = runCheck(conversation, cancel, false, done);
+      if (v != null) {
+        result.complete(v);
+      }
+      return v;
+    }) {
+      @Override
+      protected void done() {
+        if (!isCancelled()) {
+          try {
+            get();
+          } catch (ExecutionException e) {
+            if (done.compareAndSet(false, true)) {
+              result.completeExceptionally(e.getCause());
+            }
+          } catch (InterruptedException | CancellationException e) {
+            // not reached: done() runs after completion
+          }
+        }
+      }
+    };
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException e) {
+      ensureOpen();
+      throw e;
+    }
+    if (timeout != null) {
+      CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
+        if (!result.isDone() && done.compareAndSet(false, true)) {
+          cancel.cancel();
+          task.cancel(true);
+          long t0 = ticker.read();
+          TimeoutException te = new TimeoutException("classification did not finish within " + timeout);
+          listeners.classifierFailed(conversation, te);
+          TextNormalizer.Result p = normalizer.normalize(conversation);
+          Verdict v = failureVerdict(p, Attempt.failed(Failure.Kind.TIMEOUT, te), t0).toBuilder()
+              .latency(timeout).build();
+          listeners.checkFinished(conversation, v);
+          result.complete(v);
+        }
+      });
+    }
+    return result;
+  }
+
+  @Override
+  public StreamingSession openStream(Conversation promptConversation) {
+    return openStream(promptConversation, streamOptions);
+  }
+
+  @Override
+  public StreamingSession openStream(Conversation promptConversation, StreamOptions options) {
+    requireNonNull(promptConversation, "promptConversation");
+    requireNonNull(options, "options");
+    if (promptConversation.target() != Target.PROMPT) {
+      throw new IllegalArgumentException("openStream takes the conversation the response answers, ending with "
+          + "the user's turn; this one ends with the assistant's: " + promptConversation);
+    }
+    ensureOpen();
+    return new DefaultStreamingSession(this, promptConversation, options);
+  }
+
+  @Override
+  public CacheStats cacheStats() {
+    if (cache == null) {
+      return CacheStats.EMPTY;
+    }
+    com.github.benmanes.caffeine.cache.stats.CacheStats s = cache.stats();
+    return new CacheStats(s.hitCount(), s.missCount(), s.evictionCount(), cache.estimatedSize());
+  }
+
+  @Override
+  public ClassifierInfo classifierInfo() {
+    return info;
+  }
+
+  @Override
+  public Taxonomy taxonomy() {
+    return taxonomy;
+  }
+
+  @Override
+  public Policy policy() {
+    return policy;
+  }
+
+  @Override
+  public StreamOptions streamOptions() {
+    return streamOptions;
+  }
+
+  @Override
+  public Guard.Builder newBuilder() {
+    ensureOpen();
+    Guard.Builder b = settings.copy();
+    b.classifier = classifier;
+    b.ownsClassifier = false;
+    b.classifierOwnerClosed = ownsClassifier ? closed : classifierOwnerClosed;
+    b.executor = executor;
+    b.executorOwnerClosed = ownedPool != null ? closed : executorOwnerClosed;
+    b.sharedCache = cache;
+    b.cacheEnabled = cache != null;
+    return b;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (ownedPool != null) {
+      ownedPool.shutdownNow(); // interrupts in-flight async checks; they end as CANCELLED failures
+      try {
+        // Give running classifications a moment to notice before the classifier's native memory goes away.
+        ownedPool.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (ownsClassifier) {
+      try {
+        classifier.close();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "closing classifier " + info.id() + " threw; ignored", e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Guard[" + info.id() + ", " + taxonomy.name() + ", " + policy.toSpec() + (closed.get() ? ", closed" : "")
+        + "]";
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  void ensureOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("this Guard is closed; build a new one");
+    }
+    if (classifierOwnerClosed != null && classifierOwnerClosed.get()) {
+      throw new IllegalStateException("the Guard this one was derived from (newBuilder) was closed, and with it "
+          + "the shared classifier " + info.id() + "; derive from a guard that is still open");
+    }
+    if (executorOwnerClosed != null && executorOwnerClosed.get()) {
+      throw new IllegalStateException("the Guard this one was derived from (newBuilder) was closed, and with it "
+          + "the shared executor; derive from a guard that is still open or set executor(...)");
+    }
+  }
+
+  boolean isClosed() {
+    try {
+      ensureOpen();
+      return false;
+    } catch (IllegalStateException e) {
+      return true;
+    }
+  }
+
+  /**
+   * One check. {@code hopForTimeout}: enforce the timeout by classifying on the executor (sync calls); async
+   * calls pass false because they already run there under their own timer. {@code done}: when not null, the
+   * verdict is only produced (and listeners told) if this call wins the race against the async timeout.
+   */
+  private Verdict runCheck(Conversation c, Cancellation cancel, boolean hopForTimeout, AtomicBoolean done) {
+    long t0 = ticker.read();
+    listeners.checkStarted(c);
+    TextNormalizer.Result p = normalizer.normalize(c);
+    Verdict v;
+    if (p.emptyJudgedText()) {
+      v = emptyVerdict(p, t0);
+    } else {
+      CacheKey key = key(p);
+      Scores hit = cache == null ? null : cache.getIfPresent(key);
+      if (hit != null) {
+        listeners.cacheHit(c);
+        v = verdict(p, hit, true, t0);
+      } else {
+        ClassificationRequest req = new ClassificationRequest(p.conversation(), effectiveTaxonomy, cancel);
+        Attempt<Scores> a = attempt(() -> {
+          Scores s = classifier.classify(req);
+          if (s == null) {
+            throw new ClassificationException("classifier " + info.id() + " returned null scores");
+          }
+          return s;
+        }, cancel, hopForTimeout ? timeout : null);
+        if (a.ok()) {
+          if (cache != null) {
+            cache.put(key, a.value);
+          }
+          v = verdict(p, a.value, false, t0);
+        } else {
+          if (done != null && done.get()) {
+            return null; // the async timeout already answered
+          }
+          listeners.classifierFailed(c, a.error);
+          v = failureVerdict(p, a, t0);
+        }
+      }
+    }
+    if (done != null && !done.compareAndSet(false, true)) {
+      return null;
+    }
+    return finish(c, v);
+  }
+
+  private Verdict finish(Conversation c, Verdict v) {
+    listeners.checkFinished(c, v);
+    return v;
+  }
+
+  CacheKey key(TextNormalizer.Result p) {
+    return new CacheKey(info.id(), effectiveTaxonomy.hash(), p.conversation().turns());
+  }
+
+  Verdict emptyVerdict(TextNormalizer.Result p, long t0) {
+    List<String> notes = new ArrayList<>(p.notes());
+    notes.add(TextNormalizer.EMPTY_NOTE);
+    return base(p.conversation().target(), t0).decision(Decision.ALLOW).notes(notes).build();
+  }
+
+  Verdict verdict(TextNormalizer.Result p, Scores s, boolean cached, long t0) {
+    return verdict(p.conversation().target(), p.notes(), s, cached, t0);
+  }
+
+  Verdict verdict(Target target, List<String> inputNotes, Scores s, boolean cached, long t0) {
+    List<Triggered> triggered = policy.triggered(s, taxonomy);
+    List<String> notes = inputNotes;
+    if (s.truncation().isPresent()) {
+      var t = s.truncation().get();
+      notes = new ArrayList<>(inputNotes);
+      notes.add("classifier-truncated: " + t.keptLength() + " of " + t.originalLength() + " " + t.unit()
+          + " read (" + t.strategy() + ")");
+    }
+    Decision d = triggered.isEmpty() ? Decision.ALLOW : toDecision(triggered);
+    return base(target, t0).decision(d).triggered(triggered).scores(s).cached(cached).notes(notes).build();
+  }
+
+  private static Decision toDecision(List<Triggered> triggered) {
+    // triggered is sorted most severe first
+    switch (triggered.get(0).action()) {
+      case BLOCK:
+        return Decision.BLOCK;
+      case FLAG:
+        return Decision.FLAG;
+      default:
+        return Decision.ALLOW;
+    }
+  }
+
+  Verdict failureVerdict(TextNormalizer.Result p, Attempt<?> a, long t0) {
+    return failureVerdict(p.conversation().target(), p.notes(), a, t0);
+  }
+
+  Verdict failureVerdict(Target target, List<String> notes, Attempt<?> a, long t0) {
+    FailureMode mode = policy.failureMode();
+    Throwable e = a.error;
+    String msg = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    return base(target, t0).decision(mode == FailureMode.CLOSED ? Decision.BLOCK : Decision.ALLOW)
+        .failure(new Failure(a.kind, msg, mode)).notes(notes).build();
+  }
+
+  private Verdict.Builder base(Target target, long t0) {
+    long elapsed = Math.max(0, ticker.read() - t0);
+    return Verdict.builder().target(target).classifierId(info.id()).taxonomyHash(effectiveTaxonomy.hash())
+        .latency(Duration.ofNanos(elapsed));
+  }
+
+  /** The outcome of running classifier work: a value, or a failure kind and error. Immutable. */
+  static final class Attempt<T> {
+    final T value;
+    final Failure.Kind kind;
+    final Throwable error;
+
+    private Attempt(T value, Failure.Kind kind, Throwable error) {
+      this.value = value;
+      this.kind = kind;
+      this.error = error;
+    }
+
+    static <T> Attempt<T> of(T value) {
+      return new Attempt<>(value, null, null);
+    }
+
+    static <T> Attempt<T> failed(Failure.Kind kind, Throwable error) {
+      return new Attempt<>(null, kind, error);
+    }
+
+    boolean ok() {
+      return kind == null;
+    }
+  }
+
+  /**
+   * Runs classifier work, turning every failure into an Attempt. With a limit the work runs on the executor and
+   * is cancelled (Cancellation + interrupt) when the limit passes.
+   */
+  <T> Attempt<T> attempt(Callable<T> work, Cancellation cancel, Duration limit) {
+    if (limit == null) {
+      try {
+        return Attempt.of(work.call());
+      } catch (CancellationException e) {
+        return Attempt.failed(Failure.Kind.CANCELLED, e);
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+          return Attempt.failed(Failure.Kind.CANCELLED, e);
+        }
+        return Attempt.failed(Failure.Kind.CLASSIFIER_ERROR, e);
+      }
+    }
+    FutureTask<T> task = new FutureTask<>(work);
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException e) {
+      return Attempt.failed(Failure.Kind.CANCELLED, e);
+    }
+    try {
+      return Attempt.of(task.get(limit.toNanos(), TimeUnit.NANOSECONDS));
+    } catch (TimeoutException e) {
+      cancel.cancel();
+      task.cancel(true);
+      return Attempt.failed(Failure.Kind.TIMEOUT,
+          new TimeoutException("classification did not finish within " + limit));
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof VirtualMachineError) {
+        throw (VirtualMachineError) cause;
+      }
+      return Attempt.failed(cause instanceof CancellationException ? Failure.Kind.CANCELLED
+          : Failure.Kind.CLASSIFIER_ERROR, cause);
+    } catch (CancellationException e) {
+      return Attempt.failed(Failure.Kind.CANCELLED, e);
+    } catch (InterruptedException e) {
+      cancel.cancel();
+      task.cancel(true);
+      Thread.currentThread().interrupt();
+      return Attempt.failed(Failure.Kind.CANCELLED, e);
+    }
+  }
+}

@@ -1,0 +1,310 @@
+package dev.parapet.guard;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.parapet.guard.spi.Cancellation;
+import dev.parapet.guard.spi.ClassificationRequest;
+import dev.parapet.guard.spi.IncrementalClassifier;
+import dev.parapet.guard.spi.Scores;
+import dev.parapet.guard.stream.StreamDecision;
+import dev.parapet.guard.stream.StreamOptions;
+import dev.parapet.guard.stream.StreamingSession;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The {@link StreamingSession} implementation. Not thread-safe (one thread at a time, as documented on the
+ * interface); the only cross-thread hand-off is a check run on the guard's executor under a timeout, which is
+ * ordered by FutureTask.get and, after a timeout, by the {@link AtomicInteger} ownership flag below.
+ */
+final class DefaultStreamingSession implements StreamingSession {
+  private static final System.Logger LOG = System.getLogger(StreamingSession.class.getName());
+  private static final int NEW = 0;
+  private static final int RUNNING = 1;
+  private static final int DONE = 2;
+  private static final int ABANDONED = 3;
+
+  private final DefaultGuard guard;
+  private final Conversation prompt;
+  private final Conversation normalizedPrompt;
+  private final List<String> promptNotes;
+  private final StreamOptions options;
+  private final List<String> tokens = new ArrayList<>();
+  private final StringBuilder normalized = new StringBuilder();
+  private long responseChars;
+  private String pendingHigh = "";
+  private int checkedUpTo;
+  private int releasedUpTo;
+  private int sinceCheck;
+  private int consecutiveUnsafe;
+  private Verdict lastVerdict;
+  private StreamDecision terminal;
+  private boolean closed;
+  private IncrementalClassifier.Session inc;
+  private int incCommittedChars;
+  private final Cancellation incCancel = Cancellation.create();
+
+  DefaultStreamingSession(DefaultGuard guard, Conversation prompt, StreamOptions options) {
+    this.guard = guard;
+    this.prompt = prompt;
+    this.options = options;
+    TextNormalizer.Result p = guard.normalizer.normalize(prompt);
+    this.normalizedPrompt = p.conversation();
+    this.promptNotes = p.notes();
+    Optional<IncrementalClassifier> ic = guard.classifier.incremental();
+    if (ic.isPresent()) {
+      try {
+        inc = requireNonNull(ic.get().open(
+            new ClassificationRequest(normalizedPrompt, guard.effectiveTaxonomy, incCancel)), "incremental session");
+      } catch (RuntimeException e) {
+        // Not fatal: full re-checks judge the same text, only slower.
+        LOG.log(System.Logger.Level.WARNING, "opening an incremental session of " + guard.info.id()
+            + " failed; falling back to full re-checks", e);
+        inc = null;
+      }
+    }
+    guard.listeners.streamOpened(prompt);
+  }
+
+  @Override
+  public StreamDecision onToken(String token) {
+    requireNonNull(token, "token");
+    if (terminal instanceof StreamDecision.Stop) {
+      return terminal;
+    }
+    ensureUsable("onToken");
+    tokens.add(token);
+    responseChars += token.length();
+    appendNormalized(token, false);
+    sinceCheck++;
+    if (responseChars > options.maxResponseChars()) {
+      return stopTooLong();
+    }
+    boolean due = sinceCheck >= options.checkEveryTokens()
+        || (options.checkAtSentenceEnd() && endsSentence(token));
+    return due ? check(false) : new StreamDecision.Continue("", lastVerdict);
+  }
+
+  @Override
+  public StreamDecision finish() {
+    if (terminal != null) {
+      return terminal;
+    }
+    ensureUsable("finish");
+    boolean flushed = !pendingHigh.isEmpty();
+    appendNormalized("", true);
+    if (!flushed && sinceCheck == 0 && consecutiveUnsafe == 0 && lastVerdict != null
+        && checkedUpTo == tokens.size()) {
+      // The last check covered the full response and passed: that is the full-text check.
+      return complete(join(releasedUpTo, tokens.size()), lastVerdict);
+    }
+    return check(true);
+  }
+
+  @Override
+  public Optional<Verdict> lastVerdict() {
+    return Optional.ofNullable(lastVerdict);
+  }
+
+  @Override
+  public int tokensSeen() {
+    return tokens.size();
+  }
+
+  @Override
+  public boolean stopped() {
+    return terminal instanceof StreamDecision.Stop;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    releaseIncremental();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private void ensureUsable(String method) {
+    if (terminal != null) {
+      throw new IllegalStateException(method + "() after finish(): this response is complete; open a new session");
+    }
+    if (closed) {
+      throw new IllegalStateException(method + "() on a closed StreamingSession");
+    }
+    if (guard.isClosed()) {
+      close();
+      throw new IllegalStateException(method + "(): the Guard that opened this session was closed");
+    }
+  }
+
+  /** Normalizes per token; a trailing high surrogate waits for the low surrogate in the next token. */
+  private void appendNormalized(String token, boolean flush) {
+    String s = pendingHigh + token;
+    pendingHigh = "";
+    if (!flush && !s.isEmpty() && Character.isHighSurrogate(s.charAt(s.length() - 1))) {
+      pendingHigh = s.substring(s.length() - 1);
+      s = s.substring(0, s.length() - 1);
+    }
+    normalized.append(TextNormalizer.clean(s));
+  }
+
+  static boolean endsSentence(String token) {
+    if (token.isEmpty()) {
+      return false;
+    }
+    if (token.charAt(token.length() - 1) == '\n') {
+      return true;
+    }
+    String t = token.stripTrailing();
+    if (t.isEmpty()) {
+      return false;
+    }
+    char c = t.charAt(t.length() - 1);
+    return c == '.' || c == '!' || c == '?' || c == '\u3002' || c == '\uFF01' || c == '\uFF1F';
+  }
+
+  private StreamDecision check(boolean isFinal) {
+    sinceCheck = 0;
+    int covered = tokens.size();
+    Verdict v = judge();
+    lastVerdict = v;
+    if (v.isBlocked()) {
+      consecutiveUnsafe++;
+      // A failure under fail-closed stops at once; finish() is never debounced.
+      if (isFinal || v.failure().isPresent() || consecutiveUnsafe >= options.debounce()) {
+        return stop(v);
+      }
+      return new StreamDecision.Continue("", v);
+    }
+    consecutiveUnsafe = 0;
+    checkedUpTo = covered;
+    int upTo = isFinal ? covered : Math.max(releasedUpTo, covered - options.holdBackTokens());
+    String released = join(releasedUpTo, upTo);
+    releasedUpTo = upTo;
+    return isFinal ? complete(released, v) : new StreamDecision.Continue(released, v);
+  }
+
+  private Verdict judge() {
+    long t0 = guard.ticker.read();
+    String text = normalized.toString();
+    if (text.isBlank()) {
+      List<String> notes = new ArrayList<>(promptNotes);
+      notes.add(TextNormalizer.EMPTY_NOTE);
+      return Verdict.builder().decision(Decision.ALLOW).target(Target.RESPONSE).classifierId(guard.info.id())
+          .taxonomyHash(guard.effectiveTaxonomy.hash()).notes(notes)
+          .latency(Duration.ofNanos(Math.max(0, guard.ticker.read() - t0))).build();
+    }
+    List<String> notes = promptNotes;
+    DefaultGuard.Attempt<Scores> a;
+    if (inc != null) {
+      a = scoreIncrementally(text);
+    } else {
+      TextNormalizer.Result p = guard.normalizer.normalize(normalizedPrompt.withResponse(text));
+      notes = p.notes();
+      Cancellation cancel = Cancellation.create();
+      ClassificationRequest req = new ClassificationRequest(p.conversation(), guard.effectiveTaxonomy, cancel);
+      a = guard.attempt(() -> requireNonNull(guard.classifier.classify(req), "classifier returned null scores"),
+          cancel, guard.timeout);
+    }
+    if (a.ok()) {
+      return guard.verdict(Target.RESPONSE, notes, a.value, false, t0);
+    }
+    guard.listeners.classifierFailed(prompt, a.error);
+    return guard.failureVerdict(Target.RESPONSE, notes, a, t0);
+  }
+
+  /**
+   * Appends the new text to the incremental state and scores it. On any failure the incremental state is
+   * dropped (closed by whichever thread is last to touch it) and later checks re-check the full text.
+   */
+  private DefaultGuard.Attempt<Scores> scoreIncrementally(String text) {
+    IncrementalClassifier.Session s = inc;
+    String delta = text.substring(incCommittedChars);
+    int newCommitted = text.length();
+    AtomicInteger state = new AtomicInteger(NEW);
+    Callable<Scores> work = () -> {
+      if (!state.compareAndSet(NEW, RUNNING)) {
+        throw new CancellationException("check abandoned before it started");
+      }
+      try {
+        if (!delta.isEmpty()) {
+          s.append(delta);
+        }
+        return requireNonNull(s.score(), "incremental session returned null scores");
+      } finally {
+        if (!state.compareAndSet(RUNNING, DONE)) {
+          closeQuietly(s); // the session thread gave up on us (timeout): we are the last user
+        }
+      }
+    };
+    DefaultGuard.Attempt<Scores> a = guard.attempt(work, incCancel, guard.timeout);
+    if (a.ok()) {
+      incCommittedChars = newCommitted;
+      return a;
+    }
+    inc = null;
+    if (state.compareAndSet(NEW, ABANDONED) || !state.compareAndSet(RUNNING, ABANDONED)) {
+      closeQuietly(s); // never started, or already finished: nobody else touches it
+    }
+    return a;
+  }
+
+  private StreamDecision stopTooLong() {
+    Verdict v = Verdict.builder().decision(Decision.BLOCK).target(Target.RESPONSE).classifierId(guard.info.id())
+        .taxonomyHash(guard.effectiveTaxonomy.hash())
+        .notes(List.of("response-too-long: " + responseChars + " chars > maxResponseChars "
+            + options.maxResponseChars()))
+        .build();
+    lastVerdict = v;
+    return stop(v);
+  }
+
+  private StreamDecision stop(Verdict v) {
+    StreamDecision.Stop stop = new StreamDecision.Stop(v, tokens.size(), join(releasedUpTo, tokens.size()));
+    terminal = stop;
+    releaseIncremental();
+    guard.listeners.streamStopped(prompt, v, tokens.size());
+    return stop;
+  }
+
+  private StreamDecision complete(String released, Verdict v) {
+    releasedUpTo = tokens.size();
+    StreamDecision.Complete c = new StreamDecision.Complete(released, v);
+    terminal = c;
+    releaseIncremental();
+    guard.listeners.streamCompleted(prompt, v, tokens.size());
+    return c;
+  }
+
+  private String join(int from, int to) {
+    if (from >= to) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = from; i < to; i++) {
+      sb.append(tokens.get(i));
+    }
+    return sb.toString();
+  }
+
+  private void releaseIncremental() {
+    IncrementalClassifier.Session s = inc;
+    inc = null;
+    if (s != null) {
+      closeQuietly(s);
+    }
+  }
+
+  private static void closeQuietly(IncrementalClassifier.Session s) {
+    try {
+      s.close();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "closing an incremental classifier session threw; ignored", e);
+    }
+  }
+}

@@ -1,0 +1,326 @@
+package dev.parapet.guard;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.parapet.guard.event.GuardListener;
+import dev.parapet.guard.policy.Policy;
+import dev.parapet.guard.spi.Classifier;
+import dev.parapet.guard.spi.ClassifierInfo;
+import dev.parapet.guard.spi.ClassifierProvider;
+import dev.parapet.guard.stream.StreamOptions;
+import dev.parapet.guard.stream.StreamingSession;
+import dev.parapet.guard.taxonomy.Taxonomy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Checks prompts and responses against a taxonomy and a policy. The entry point of Parapet.
+ *
+ * <pre>{@code
+ * try (Guard guard = Guard.builder().classifier(myClassifier)
+ *     .policy(PolicySpec.parse("default=block@0.5, S6=flag@0.7")).build()) {
+ *   Verdict v = guard.checkPrompt("How do I make a pipe bomb?");
+ *   if (v.isBlocked()) { ... }
+ * }
+ * }</pre>
+ *
+ * <p><b>Thread-safety:</b> a Guard is thread-safe and meant to be shared: build one per model and policy, use it
+ * from every thread. Its state is immutable apart from the result cache (Caffeine, concurrent) and its closed
+ * flag. {@link StreamingSession}s it opens are used from one thread each.
+ *
+ * <h2>Input handling</h2>
+ *
+ * Before the cache and the classifier see a conversation, every turn's text is normalized:
+ *
+ * <ol>
+ *   <li>lone (unpaired) UTF-16 surrogates are replaced by U+FFFD;
+ *   <li>Unicode NFKC normalization (so full-width and compatibility forms judge, and cache, like their plain
+ *       forms);
+ *   <li>control characters other than {@code \n}, {@code \t}, {@code \r} are removed;
+ *   <li>zero-width characters (U+200B-U+200D, U+2060, U+FEFF) are removed;
+ *   <li>a turn longer than {@code maxInputChars} (default 100,000) keeps its first and last halves joined by a
+ *       newline, and the verdict notes {@code "input-truncated: N of M chars kept (head+tail)"} (never silent;
+ *       context turns are noted as {@code "context-truncated: turn i (ROLE): ..."});
+ *   <li>when the judged text (the last turn) is empty or whitespace after this, the classifier is not called
+ *       and the verdict is ALLOW with the note {@code "empty-input: not classified"}.
+ * </ol>
+ *
+ * Text that imitates a model's special tokens ({@code <|eot_id|>}) is passed on as plain text; backends must
+ * not interpret it (their contract test checks this). The classifier's own token-level truncation is reported
+ * in {@link Verdict#scores()} and as a {@code "classifier-truncated: ..."} note.
+ *
+ * <h2>Failures</h2>
+ *
+ * A check never throws because the classifier failed: when it throws, returns null, times out or is
+ * interrupted, the verdict applies the policy's {@link dev.parapet.guard.policy.FailureMode} (CLOSED: BLOCK,
+ * OPEN: ALLOW) and records a {@link Failure}. Failures are not cached. Methods throw
+ * {@link NullPointerException} for null arguments (naming the parameter) and {@link IllegalStateException}
+ * after {@link #close()}.
+ *
+ * <h2>Cache</h2>
+ *
+ * A bounded Caffeine cache (default 10,000 entries) keyed by classifier id, the hash of the taxonomy the
+ * classifier is given (the policy's {@link Policy#effectiveTaxonomy effective taxonomy}) and the normalized
+ * turns. It holds scores, not verdicts, so guards derived with {@link #newBuilder()} that only change the
+ * policy's thresholds share hits. Streaming sessions never use it.
+ *
+ * <h2>Ownership</h2>
+ *
+ * {@link #close()} closes what the guard owns: the classifier given to {@link Builder#classifier(Classifier)}
+ * (or found through {@link java.util.ServiceLoader}) and the default executor. A guard built from
+ * {@link #newBuilder()} shares the classifier, executor and cache of the guard it came from but owns none of
+ * them: closing it leaves the original working; closing the original makes the derived guard throw
+ * {@link IllegalStateException}.
+ */
+public interface Guard extends AutoCloseable {
+
+  /** A builder with the defaults described on each setter. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Judges the conversation's last turn (a prompt, or a response in the context of its prompt).
+   *
+   * @throws NullPointerException if {@code conversation} is null
+   * @throws IllegalStateException if this guard is closed
+   */
+  Verdict check(Conversation conversation);
+
+  /** Judges one user prompt: {@code check(Conversation.ofPrompt(prompt))}. */
+  Verdict checkPrompt(String prompt);
+
+  /** Judges a response to a prompt: {@code check(Conversation.ofExchange(prompt, response))}. */
+  Verdict checkResponse(String prompt, String response);
+
+  /**
+   * Judges many conversations, in order. Cache hits are answered from the cache; the misses (deduplicated)
+   * go to the classifier in ONE {@link Classifier#classifyBatch} call, under one timeout when a timeout is set.
+   * If that call fails, every miss gets a failure verdict.
+   *
+   * @throws NullPointerException if the list or an element is null (naming its index)
+   */
+  List<Verdict> checkAll(List<Conversation> conversations);
+
+  /**
+   * Judges on the guard's executor. The future always completes with a verdict (failures and timeouts become
+   * failure verdicts), except with {@link IllegalStateException} when the guard is closed before it runs.
+   */
+  CompletableFuture<Verdict> checkAsync(Conversation conversation);
+
+  /**
+   * Opens a session that guards the streamed response to {@code promptConversation} with the guard's stream
+   * options.
+   *
+   * @throws IllegalArgumentException if the conversation's last turn is not the user's
+   */
+  StreamingSession openStream(Conversation promptConversation);
+
+  /** As {@link #openStream(Conversation)}, with these options. */
+  StreamingSession openStream(Conversation promptConversation, StreamOptions options);
+
+  /** A snapshot of the result cache's counters; {@link CacheStats#EMPTY} without a cache. */
+  CacheStats cacheStats();
+
+  /** The classifier's description. */
+  ClassifierInfo classifierInfo();
+
+  /** The taxonomy verdicts refer to (before removing the policy's off categories). */
+  Taxonomy taxonomy();
+
+  Policy policy();
+
+  /** The stream options {@link #openStream(Conversation)} uses. */
+  StreamOptions streamOptions();
+
+  /**
+   * A builder preset with this guard's settings that SHARES its classifier, executor and cache. The guard it
+   * builds does not own (or close) them; this guard keeps ownership. Changing the classifier, executor or
+   * cache settings on the returned builder replaces the shared one.
+   *
+   * <pre>{@code
+   * Guard strict = guard.newBuilder().policy(PolicySpec.parse("default=block@0.3")).build();
+   * }</pre>
+   */
+  Builder newBuilder();
+
+  /** Closes what this guard owns (see the class comment). Idempotent. */
+  @Override
+  void close();
+
+  /**
+   * Builds a {@link Guard}. Each setter checks its argument at once; {@link #build()} checks combinations and
+   * leaves the builder unchanged, so it can be reused. Not thread-safe.
+   */
+  final class Builder {
+    static final int DEFAULT_CACHE_SIZE = 10_000;
+    static final int DEFAULT_MAX_INPUT_CHARS = 100_000;
+
+    Classifier classifier;
+    boolean ownsClassifier;
+    AtomicBoolean classifierOwnerClosed;
+    Taxonomy taxonomy;
+    Policy policy = Policy.defaults();
+    boolean cacheEnabled = true;
+    long cacheMaximumSize = DEFAULT_CACHE_SIZE;
+    Duration cacheExpireAfterWrite;
+    Object sharedCache;
+    Executor executor;
+    AtomicBoolean executorOwnerClosed;
+    Duration timeout;
+    final List<GuardListener> listeners = new ArrayList<>();
+    Ticker ticker = Ticker.system();
+    int maxInputChars = DEFAULT_MAX_INPUT_CHARS;
+    StreamOptions streamOptions = StreamOptions.defaults();
+
+    Builder() {}
+
+    /** The classifier; the guard owns it and closes it on {@link Guard#close()}. */
+    public Builder classifier(Classifier classifier) {
+      return classifier(classifier, true);
+    }
+
+    /** The classifier; {@code owned} says whether the guard closes it on {@link Guard#close()}. */
+    public Builder classifier(Classifier classifier, boolean owned) {
+      this.classifier = requireNonNull(classifier, "classifier");
+      this.ownsClassifier = owned;
+      this.classifierOwnerClosed = null;
+      return this;
+    }
+
+    /** The taxonomy to judge against; default: the classifier's {@code info().taxonomy()}. */
+    public Builder taxonomy(Taxonomy taxonomy) {
+      this.taxonomy = requireNonNull(taxonomy, "taxonomy");
+      return this;
+    }
+
+    /** The policy; default {@link Policy#defaults()}. Validated against the taxonomy in {@link #build()}. */
+    public Builder policy(Policy policy) {
+      this.policy = requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** A result cache of at most {@code maximumSize} entries (default 10,000). */
+    public Builder cache(long maximumSize) {
+      if (maximumSize < 1) {
+        throw new IllegalArgumentException("cache maximumSize must be >= 1 (or call noCache()), was " + maximumSize);
+      }
+      this.cacheEnabled = true;
+      this.cacheMaximumSize = maximumSize;
+      this.cacheExpireAfterWrite = null;
+      this.sharedCache = null;
+      return this;
+    }
+
+    /** A result cache of at most {@code maximumSize} entries that expire this long after being written. */
+    public Builder cache(long maximumSize, Duration expireAfterWrite) {
+      requireNonNull(expireAfterWrite, "expireAfterWrite");
+      if (expireAfterWrite.isNegative() || expireAfterWrite.isZero()) {
+        throw new IllegalArgumentException("expireAfterWrite must be positive, was " + expireAfterWrite);
+      }
+      cache(maximumSize);
+      this.cacheExpireAfterWrite = expireAfterWrite;
+      return this;
+    }
+
+    /** No result cache: every check calls the classifier. */
+    public Builder noCache() {
+      this.cacheEnabled = false;
+      this.sharedCache = null;
+      return this;
+    }
+
+    /**
+     * The executor for {@link Guard#checkAsync} and for enforcing timeouts. Not owned: the guard never shuts it
+     * down. Default: a guard-owned pool of daemon threads ({@code max(2, cores)}), shut down on close.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = requireNonNull(executor, "executor");
+      this.executorOwnerClosed = null;
+      return this;
+    }
+
+    /**
+     * A per-call time limit (default none). On timeout the guard cancels the request's
+     * {@link dev.parapet.guard.spi.Cancellation} and interrupts the classifying thread, and the verdict applies
+     * the failure mode with {@link Failure.Kind#TIMEOUT}. The time spent waiting for an executor thread counts.
+     */
+    public Builder timeout(Duration timeout) {
+      requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** Removes the per-call time limit. */
+    public Builder noTimeout() {
+      this.timeout = null;
+      return this;
+    }
+
+    /** Adds a listener (several allowed, called in the order added). */
+    public Builder listener(GuardListener listener) {
+      listeners.add(requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** The clock for latency measurement; default {@link Ticker#system()}. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** Longest turn passed on unchanged (default 100,000 chars; longer turns keep head and tail). */
+    public Builder maxInputChars(int maxInputChars) {
+      if (maxInputChars < 2) {
+        throw new IllegalArgumentException("maxInputChars must be >= 2, was " + maxInputChars);
+      }
+      this.maxInputChars = maxInputChars;
+      return this;
+    }
+
+    /** Options for {@link Guard#openStream(Conversation)}; default {@link StreamOptions#defaults()}. */
+    public Builder streamOptions(StreamOptions options) {
+      this.streamOptions = requireNonNull(options, "options");
+      return this;
+    }
+
+    /**
+     * Builds the guard. With no classifier set, uses the {@link ClassifierProvider} found by
+     * {@link java.util.ServiceLoader} whose {@link ClassifierProvider#isDefault()} is true.
+     *
+     * @throws IllegalStateException when no classifier was set and no default provider is on the classpath
+     * @throws IllegalArgumentException when the policy names a category the taxonomy lacks
+     */
+    public Guard build() {
+      return DefaultGuard.create(this);
+    }
+
+    Builder copy() {
+      Builder b = new Builder();
+      b.classifier = classifier;
+      b.ownsClassifier = ownsClassifier;
+      b.classifierOwnerClosed = classifierOwnerClosed;
+      b.taxonomy = taxonomy;
+      b.policy = policy;
+      b.cacheEnabled = cacheEnabled;
+      b.cacheMaximumSize = cacheMaximumSize;
+      b.cacheExpireAfterWrite = cacheExpireAfterWrite;
+      b.sharedCache = sharedCache;
+      b.executor = executor;
+      b.executorOwnerClosed = executorOwnerClosed;
+      b.timeout = timeout;
+      b.listeners.addAll(listeners);
+      b.ticker = ticker;
+      b.maxInputChars = maxInputChars;
+      b.streamOptions = streamOptions;
+      return b;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package dev.parapet.guard;
+
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The input handling a {@link Guard} applies before its cache and classifier (documented on {@link Guard}).
+ * Stateless apart from its limit, so thread-safe.
+ */
+final class TextNormalizer {
+  static final String EMPTY_NOTE = "empty-input: not classified";
+
+  private final int maxInputChars;
+
+  TextNormalizer(int maxInputChars) {
+    if (maxInputChars < 2) {
+      throw new IllegalArgumentException("maxInputChars must be >= 2, was " + maxInputChars);
+    }
+    this.maxInputChars = maxInputChars;
+  }
+
+  int maxInputChars() {
+    return maxInputChars;
+  }
+
+  /** A normalized conversation and the notes saying what was changed in ways that matter to the verdict. */
+  record Result(Conversation conversation, List<String> notes, boolean emptyJudgedText) {}
+
+  /** Normalizes every turn, truncates each turn to maxInputChars (head+tail), reports empty judged text. */
+  Result normalize(Conversation conversation) {
+    List<Turn> turns = conversation.turns();
+    List<String> notes = new ArrayList<>(1);
+    List<Turn> out = new ArrayList<>(turns.size());
+    for (int i = 0; i < turns.size(); i++) {
+      Turn t = turns.get(i);
+      String text = clean(t.text());
+      if (text.length() > maxInputChars) {
+        String cut = headTail(text, maxInputChars);
+        boolean judged = i == turns.size() - 1;
+        notes.add((judged ? "input-truncated: " : "context-truncated: turn " + i + " (" + t.role() + "): ")
+            + cut.length() + " of " + text.length() + " chars kept (head+tail)");
+        text = cut;
+      }
+      out.add(t.withText(text));
+    }
+    Conversation normalized = Conversation.of(out);
+    boolean empty = normalized.last().text().isBlank();
+    return new Result(normalized, List.copyOf(notes), empty);
+  }
+
+  /**
+   * Lone surrogates become U+FFFD; NFKC; C0/C1 control characters other than \n \t \r are removed; zero-width
+   * characters (U+200B-U+200D, U+2060, U+FEFF) are removed.
+   */
+  static String clean(String s) {
+    String fixed = replaceLoneSurrogates(s);
+    String nfkc = Normalizer.isNormalized(fixed, Normalizer.Form.NFKC)
+        ? fixed : Normalizer.normalize(fixed, Normalizer.Form.NFKC);
+    StringBuilder sb = null;
+    for (int i = 0; i < nfkc.length(); i++) {
+      char c = nfkc.charAt(i);
+      if (removable(c)) {
+        if (sb == null) {
+          sb = new StringBuilder(nfkc.length());
+          sb.append(nfkc, 0, i);
+        }
+      } else if (sb != null) {
+        sb.append(c);
+      }
+    }
+    return sb == null ? nfkc : sb.toString();
+  }
+
+  static boolean removable(char c) {
+    if (c == '\n' || c == '\t' || c == '\r') {
+      return false;
+    }
+    return Character.getType(c) == Character.CONTROL
+        || (c >= '\u200B' && c <= '\u200D') || c == '\u2060' || c == '\uFEFF';
+  }
+
+  static String replaceLoneSurrogates(String s) {
+    StringBuilder sb = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean lone;
+      if (Character.isHighSurrogate(c)) {
+        lone = i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+        if (!lone) {
+          if (sb != null) {
+            sb.append(c).append(s.charAt(i + 1));
+          }
+          i++;
+          continue;
+        }
+      } else {
+        lone = Character.isLowSurrogate(c);
+      }
+      if (lone && sb == null) {
+        sb = new StringBuilder(s.length());
+        sb.append(s, 0, i);
+      }
+      if (sb != null) {
+        sb.append(lone ? '\uFFFD' : c);
+      }
+    }
+    return sb == null ? s : sb.toString();
+  }
+
+  /** The first and last max/2 chars (never splitting a surrogate pair), joined by a newline. */
+  static String headTail(String s, int max) {
+    int half = max / 2;
+    int headEnd = half;
+    if (Character.isHighSurrogate(s.charAt(headEnd - 1))) {
+      headEnd--;
+    }
+    int tailStart = s.length() - (max - half - 1);
+    if (tailStart < s.length() && Character.isLowSurrogate(s.charAt(tailStart))) {
+      tailStart++;
+    }
+    return s.substring(0, headEnd) + "\n" + s.substring(tailStart);
+  }
+}
