@@ -1,0 +1,264 @@
+package dev.parapet.guard.onnx.encoder;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.parapet.guard.ModelLoadException;
+import dev.parapet.guard.Target;
+import dev.parapet.guard.onnx.ContentTokenizer;
+import dev.parapet.guard.onnx.ModelManifest;
+import dev.parapet.guard.onnx.OnnxOptions;
+import dev.parapet.guard.onnx.internal.OrtSessions;
+import dev.parapet.guard.spi.Cancellation;
+import dev.parapet.guard.spi.Capability;
+import dev.parapet.guard.spi.ClassificationRequest;
+import dev.parapet.guard.spi.Classifier;
+import dev.parapet.guard.spi.ClassifierInfo;
+import dev.parapet.guard.spi.IncrementalClassifier;
+import dev.parapet.guard.spi.Scores;
+import dev.parapet.guard.taxonomy.Taxonomies;
+import dev.parapet.guard.taxonomy.Taxonomy;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The embedded default guard: a fine-tuned MiniLM encoder (int8 ONNX) with a multi-label head over Llama Guard
+ * 3's categories. Small and fast (one forward pass of at most {@code maxTokens} tokens per check), no network.
+ *
+ * <pre>{@code
+ * try (Classifier c = EncoderGuardClassifier.loadDefault()) {   // needs dev.parapet:guard-default-model
+ *   Scores s = c.classify(ClassificationRequest.of(Conversation.ofPrompt(text), Taxonomies.llamaGuard3()));
+ * }
+ * }</pre>
+ *
+ * <h2>Input</h2>
+ * The model reads the last user prompt ({@code [CLS] prompt [SEP]}) or, for a response check, the last prompt
+ * and the response ({@code [CLS] prompt [SEP] response [SEP]}, the prompt cut head+tail to the manifest's
+ * {@code promptTokensInResponse}). Earlier turns are not read. Text is tokenized as content, without special-token
+ * matching: typing {@code [SEP]} gives ordinary pieces. Text longer than one input is scored in overlapping
+ * windows, all in one batched call, keeping the maximum per output ({@code Truncation(n, n, "tokens",
+ * "windows-max")}); a response check whose prompt alone was cut records {@code "head+tail"}.
+ *
+ * <h2>Scores</h2>
+ * <ul>
+ *   <li><b>Model categories.</b> A request category that is one of the model's categories (code {@code S1..S14}
+ *       naming the same hazard as Llama Guard 3, see {@link TaxonomyPlan}) gets its calibrated probability
+ *       {@code sigmoid(a * logit + b)} ({@code a, b} from the manifest, identity when absent).
+ *   <li><b>P(unsafe) when categories are turned off.</b> The model's P(unsafe) covers all its categories. When
+ *       the request taxonomy leaves some out, the reported P(unsafe) is the share attributable to the enabled
+ *       ones: {@code P(unsafe) * min(1, max over enabled categories / max over all categories)}. If the most
+ *       likely category is enabled, P(unsafe) is unchanged; if only disabled categories fire, it falls with
+ *       them; with no model category enabled it is 0. It never exceeds the model's P(unsafe).
+ *   <li><b>Custom categories</b> (not model categories, with {@link dev.parapet.guard.taxonomy.Category#examples()
+ *       examples}): scored without retraining, by similarity in the model's fine-tuned embedding space:
+ *       {@code sigmoid((cos - c0) / tau)} where {@code cos} is the largest cosine similarity between the judged
+ *       text (for a response check: the response alone) and any example; {@code c0 = 0.55, tau = 0.05} unless
+ *       the manifest's {@code customCategory} says otherwise. The examples are embedded once per taxonomy
+ *       (cached by {@link Taxonomy#hash()}). P(unsafe) is then the maximum of the model-category part and
+ *       the custom scores. Limits: similarity finds texts <em>about</em> what the examples are about, not
+ *       intent or stance; a handful of varied examples (5-20) works better than one; these scores are not
+ *       calibrated on data, so tune the policy threshold on your own examples.
+ *   <li><b>Categories that cannot be scored</b> (not model categories and no examples) are ignored (no score;
+ *       a warning is logged once per taxonomy). A taxonomy with categories none of which can be scored is a
+ *       configuration error: {@code classify} throws {@link dev.parapet.guard.ClassificationException}. An empty
+ *       taxonomy (everything turned off) scores 0.
+ * </ul>
+ *
+ * <h2>Batching</h2>
+ * {@link #classifyBatch} runs all rows of all requests through one call path, sorted by length and grouped so
+ * that padding stays small; results come back in request order. Rows share an ONNX Runtime call only when the
+ * model is batch-invariant (checked once at load; a dynamically quantized int8 model is not, because its
+ * activation scale is per batch), so a batch gives exactly the single-request scores. Cancelling any request of
+ * a batch cancels the batch.
+ *
+ * <p>Thread-safe: one instance is shared; {@code classify} runs concurrently. {@link #close()} frees the native
+ * session and tokenizer (idempotent); calls after close throw {@link IllegalStateException}.
+ */
+public final class EncoderGuardClassifier implements Classifier {
+  /** Where guard-default-model puts the embedded model on the classpath. */
+  static final String DEFAULT_RESOURCE_DIR = "dev/parapet/guard/model/default/";
+
+  private final EncoderModel model;
+  private final Scorer scorer;
+  private final ClassifierInfo info;
+  private final EncoderIncremental incremental;
+
+  private EncoderGuardClassifier(EncoderModel model) {
+    this.model = model;
+    Taxonomy lg3 = Taxonomies.llamaGuard3();
+    List<String> drop = new ArrayList<>();
+    for (String code : lg3.codes()) {
+      if (!model.config.labels.contains(code)) {
+        drop.add(code);
+      }
+    }
+    Taxonomy nativeTaxonomy = lg3.without(drop.toArray(String[]::new));
+    this.scorer = new Scorer(model, nativeTaxonomy);
+    this.info = new ClassifierInfo(model.config.name + "@" + model.config.modelSha256.substring(0, 12),
+        nativeTaxonomy,
+        ClassifierInfo.capabilities(Capability.PROMPT, Capability.RESPONSE, Capability.CATEGORY_SCORES,
+            Capability.BATCH, Capability.CUSTOM_TAXONOMY, Capability.INCREMENTAL),
+        model.config.maxTokens, model.device.toString());
+    this.incremental = new EncoderIncremental(this, scorer);
+  }
+
+  /** Loads the embedded default model on the CPU with default threads. */
+  public static EncoderGuardClassifier loadDefault() {
+    return loadDefault(OnnxOptions.defaults());
+  }
+
+  /**
+   * Loads the embedded default model from the classpath ({@code dev.parapet:guard-default-model}): reads the
+   * files into memory, checks each against the SHA-256 and size in its manifest, and creates the session from
+   * the bytes (no temporary files, no network).
+   *
+   * @throws ModelLoadException when the model jar is missing, a file is corrupt, or the model does not match
+   *     the manifest
+   */
+  public static EncoderGuardClassifier loadDefault(OnnxOptions options) {
+    requireNonNull(options, "options");
+    ClassLoader cl = EncoderGuardClassifier.class.getClassLoader();
+    byte[] manifestBytes = resource(cl, ModelManifest.FILE_NAME);
+    String source = "classpath:" + DEFAULT_RESOURCE_DIR + ModelManifest.FILE_NAME;
+    ModelManifest manifest = ModelManifest.read(new ByteArrayInputStream(manifestBytes), source);
+    EncoderConfig config = EncoderConfig.from(manifest, Taxonomies.llamaGuard3());
+    byte[] modelBytes = resource(cl, EncoderConfig.MODEL_FILE);
+    ModelManifest.verifyBytes("classpath:" + DEFAULT_RESOURCE_DIR + EncoderConfig.MODEL_FILE, modelBytes,
+        manifest.files().get(EncoderConfig.MODEL_FILE));
+    byte[] tokenizerBytes = resource(cl, EncoderConfig.TOKENIZER_FILE);
+    ModelManifest.verifyBytes("classpath:" + DEFAULT_RESOURCE_DIR + EncoderConfig.TOKENIZER_FILE,
+        tokenizerBytes, manifest.files().get(EncoderConfig.TOKENIZER_FILE));
+    ContentTokenizer tokenizer = ContentTokenizer.load(new ByteArrayInputStream(tokenizerBytes),
+        "classpath:" + DEFAULT_RESOURCE_DIR + EncoderConfig.TOKENIZER_FILE);
+    OrtSessions.Opened opened;
+    try {
+      opened = OrtSessions.open(modelBytes, options, "embedded default model");
+    } catch (RuntimeException e) {
+      tokenizer.close();
+      throw e;
+    }
+    return new EncoderGuardClassifier(EncoderModel.open(config, tokenizer, opened, source));
+  }
+
+  /**
+   * Loads an encoder model folder ({@code model.onnx}, {@code tokenizer.json}, {@code parapet-model.json} with
+   * family {@code parapet-encoder}) after verifying every file listed in the manifest.
+   *
+   * @throws ModelLoadException for a missing or corrupt file or a model that does not match its manifest
+   */
+  public static EncoderGuardClassifier load(Path modelDir, OnnxOptions options) {
+    requireNonNull(modelDir, "modelDir");
+    requireNonNull(options, "options");
+    ModelManifest manifest = ModelManifest.read(modelDir);
+    EncoderConfig config = EncoderConfig.from(manifest, Taxonomies.llamaGuard3());
+    manifest.verify(modelDir);
+    ContentTokenizer tokenizer = ContentTokenizer.load(modelDir.resolve(EncoderConfig.TOKENIZER_FILE));
+    OrtSessions.Opened opened;
+    try {
+      opened = OrtSessions.open(modelDir.resolve(EncoderConfig.MODEL_FILE), options, "encoder model");
+    } catch (RuntimeException e) {
+      tokenizer.close();
+      throw e;
+    }
+    return new EncoderGuardClassifier(EncoderModel.open(config, tokenizer, opened, manifest.source()));
+  }
+
+  private static byte[] resource(ClassLoader cl, String file) {
+    String name = DEFAULT_RESOURCE_DIR + file;
+    try (InputStream in = cl == null ? ClassLoader.getSystemResourceAsStream(name) : cl.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new ModelLoadException("classpath resource " + name + " not found: the embedded default model is"
+            + " not on the classpath. Add the dependency dev.parapet:guard-default-model (same version as"
+            + " guard-onnx), or load a model folder with EncoderGuardClassifier.load(Path, OnnxOptions)");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new ModelLoadException("cannot read classpath resource " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public ClassifierInfo info() {
+    return info;
+  }
+
+  @Override
+  public Scores classify(ClassificationRequest request) {
+    requireNonNull(request, "request");
+    return classifyBatch(List.of(request)).get(0);
+  }
+
+  @Override
+  public List<Scores> classifyBatch(List<ClassificationRequest> requests) {
+    requireNonNull(requests, "requests");
+    checkOpen();
+    if (requests.isEmpty()) {
+      return List.of();
+    }
+    List<Scorer.Job> jobs = new ArrayList<>(requests.size());
+    for (ClassificationRequest r : requests) {
+      requireNonNull(r, "request");
+      r.cancellation().throwIfCancelled();
+      jobs.add(job(r));
+    }
+    if (requests.size() == 1) {
+      return scorer.score(jobs, requests.get(0).cancellation());
+    }
+    Cancellation batch = Cancellation.create();
+    List<Cancellation.Registration> regs = new ArrayList<>(requests.size());
+    try {
+      for (ClassificationRequest r : requests) {
+        regs.add(r.cancellation().onCancel(batch::cancel));
+      }
+      return scorer.score(jobs, batch);
+    } finally {
+      regs.forEach(Cancellation.Registration::close);
+    }
+  }
+
+  private Scorer.Job job(ClassificationRequest r) {
+    TaxonomyPlan plan = scorer.plan(r.taxonomy(), r.cancellation());
+    long[] prompt = model.tokenizer.encodeContent(r.conversation().lastPrompt());
+    if (r.target() == Target.PROMPT) {
+      return scorer.promptJob(plan, prompt);
+    }
+    long[] response = model.tokenizer.encodeContent(r.conversation().last().text());
+    return scorer.responseJob(plan, prompt, response);
+  }
+
+  /** A windowed streaming view; see {@link EncoderIncremental}. */
+  @Override
+  public Optional<IncrementalClassifier> incremental() {
+    checkOpen();
+    return Optional.of(incremental);
+  }
+
+  void checkOpen() {
+    if (model.isClosed()) {
+      throw new IllegalStateException("EncoderGuardClassifier " + info.id() + " is closed");
+    }
+  }
+
+  /** For tests in this package. */
+  EncoderModel model() {
+    return model;
+  }
+
+  Scorer scorer() {
+    return scorer;
+  }
+
+  @Override
+  public void close() {
+    model.close();
+  }
+
+  @Override
+  public String toString() {
+    return "EncoderGuardClassifier[" + info.id() + ", " + info.device() + "]";
+  }
+}
