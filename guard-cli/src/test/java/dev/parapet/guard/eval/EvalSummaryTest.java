@@ -110,6 +110,20 @@ class EvalSummaryTest {
   }
 
   @Test
+  void summary_nothingScored_rendersWithUndefinedMetrics() throws IOException {
+    EvalDataset d = EvalDataset.read(EvalDatasetTest.resource("small.jsonl"), 1, true);
+    Verdict failed = Verdict.builder().decision(Decision.BLOCK).classifierId("m")
+        .failure(new Failure(Failure.Kind.CLASSIFIER_ERROR, "boom <b>", FailureMode.CLOSED)).build();
+    EvalSummary s = EvalSummary.of(new RunInfo("m", "t", "h", "p", "d", 1),
+        List.of(Prediction.of(d.records().get(0), failed)), List.of());
+    JsonNode j = s.toJson();
+    assertTrue(j.get("auprc").isNull() && j.get("rocAuc").isNull() && j.get("atPolicy").get("f1").isNull());
+    assertEquals(0, j.get("scored").asInt());
+    String html = HtmlReport.render(s);
+    assertTrue(html.contains("<svg id=\"pr-curve\"") && html.contains("n/a"));
+  }
+
+  @Test
   void esc_controlCharsAndLoneSurrogates_replaced() {
     assertEquals("a\uFFFDb\uFFFD\n\uD83D\uDE00", HtmlReport.esc("a\u0000b\uD800\n\uD83D\uDE00"));
     assertEquals("&lt;&gt;&amp;&quot;&#39;", HtmlReport.esc("<>&\"'"));

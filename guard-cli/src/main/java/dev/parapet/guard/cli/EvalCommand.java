@@ -1,0 +1,119 @@
+package dev.parapet.guard.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.guard.eval.EvalDataset;
+import dev.parapet.guard.eval.EvalSummary;
+import dev.parapet.guard.eval.Evaluator;
+import dev.parapet.guard.eval.HtmlReport;
+import dev.parapet.guard.eval.MalformedLine;
+import dev.parapet.guard.eval.Prediction;
+import dev.parapet.guard.eval.Progress;
+import dev.parapet.guard.eval.RunInfo;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "eval", sortOptions = false, header = "Evaluate on a labelled JSONL data set (metrics + HTML report).",
+    description = {"Writes DIR/metrics.json (AUPRC, ROC-AUC, precision/recall/F1/FPR at the policy, per-source and "
+        + "per-category numbers, latency percentiles) and DIR/report.html (self-contained: PR, ROC, calibration, "
+        + "per-category and latency plots, worst errors).",
+        "",
+        "Each line: {\"id\": ..., \"prompt\": ..., \"response\": ... | null, \"label\": \"safe\" | \"unsafe\", "
+        + "\"categories\": [\"S1\"], \"source\": ...}. The label judges the response when there is one, else the "
+        + "prompt. Malformed lines are reported with their line numbers and skipped (counted in metrics.json), or "
+        + "fail the run with --strict."})
+final class EvalCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @ParentCommand ParapetCommand parent;
+
+  @Option(names = "--data", required = true, paramLabel = "FILE.jsonl", description = "The labelled data set.")
+  Path data;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write metrics.json and report.html.")
+  Path out;
+
+  @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Evaluate only the first N records (0: all).")
+  int limit;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Checks to run in parallel. Default: ${DEFAULT-VALUE}.")
+  int threads;
+
+  @Option(names = "--strict", description = "Fail on the first malformed line instead of skipping it.")
+  boolean strict;
+
+  @Option(names = "--no-progress", description = "Do not print progress on stderr.")
+  boolean noProgress;
+
+  @Mixin ModelOptions model;
+
+  @Override
+  public Integer call() throws Exception {
+    if (threads < 1) {
+      throw new IllegalArgumentException("--threads must be >= 1, was " + threads);
+    }
+    if (limit < 0) {
+      throw new IllegalArgumentException("--limit must be >= 0, was " + limit);
+    }
+    PrintWriter err = parent.err();
+    EvalDataset dataset = EvalDataset.read(data, limit, strict);
+    reportMalformed(err, dataset.malformed());
+    if (dataset.records().isEmpty()) {
+      throw new IllegalArgumentException(data + " holds no valid records; see the format in `parapet eval --help`");
+    }
+    Files.createDirectories(out);
+    try (Engine engine = parent.open(model.toEngineOptions())) {
+      Progress progress = new Progress(parent.err(), "eval", dataset.records().size(), !noProgress);
+      List<Prediction> predictions = Evaluator.run(dataset.records(), engine::check, threads, progress);
+      RunInfo info = new RunInfo(engine.modelId(), engine.taxonomy().name(), engine.taxonomy().hash(),
+          engine.policySpec(), data.toString(), threads);
+      EvalSummary summary = EvalSummary.of(info, predictions, dataset.malformed());
+      Path metrics = out.resolve("metrics.json");
+      Path report = out.resolve("report.html");
+      Files.writeString(metrics, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary.toJson()) + "\n",
+          StandardCharsets.UTF_8);
+      Files.writeString(report, HtmlReport.render(summary), StandardCharsets.UTF_8);
+      PrintWriter o = parent.out();
+      o.printf(Locale.ROOT, "n=%d (scored %d, unsafe %d, safe %d)  AUPRC=%s  ROC-AUC=%s%n", predictions.size(),
+          summary.scoredCount(), summary.positives(), summary.negatives(), f(summary.auprc()), f(summary.rocAuc()));
+      o.printf(Locale.ROOT, "at policy %s: precision=%s recall=%s F1=%s FPR=%s%n", engine.policySpec(),
+          f(summary.atPolicy().precision()), f(summary.atPolicy().recall()), f(summary.atPolicy().f1()),
+          f(summary.atPolicy().fpr()));
+      o.printf(Locale.ROOT, "latency ms: p50=%s p95=%s p99=%s%n", f(summary.latencyPercentile(50)),
+          f(summary.latencyPercentile(95)), f(summary.latencyPercentile(99)));
+      if (!dataset.malformed().isEmpty()) {
+        o.printf("skipped %d malformed line(s) (listed in metrics.json)%n", dataset.malformed().size());
+      }
+      o.printf("wrote %s and %s%n", metrics, report);
+      o.flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  static void reportMalformed(PrintWriter err, List<MalformedLine> malformed) {
+    int shown = 0;
+    for (MalformedLine m : malformed) {
+      if (shown++ == 20) {
+        err.println("warning: ... and " + (malformed.size() - 20) + " more malformed lines");
+        break;
+      }
+      err.println("warning: skipping malformed " + m);
+    }
+    if (!malformed.isEmpty()) {
+      err.println("warning: skipped " + malformed.size() + " malformed line(s); use --strict to fail instead");
+    }
+    err.flush();
+  }
+
+  static String f(double v) {
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : "n/a";
+  }
+}

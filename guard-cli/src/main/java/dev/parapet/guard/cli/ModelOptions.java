@@ -1,0 +1,41 @@
+package dev.parapet.guard.cli;
+
+import java.util.Locale;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/** The options that pick and configure the guard; shared by classify, stream, eval and eval-stream. */
+final class ModelOptions {
+  @Option(names = "--model", paramLabel = "default|DIR", defaultValue = "default",
+      description = "The embedded default model, or a model directory (with parapet-model.json). Default: ${DEFAULT-VALUE}.")
+  String model;
+
+  @Option(names = "--family", paramLabel = "FAMILY",
+      description = "Decoder family when DIR's manifest does not say (e.g. llama-guard-3, llama-guard-4).")
+  String family;
+
+  @Option(names = "--taxonomy", paramLabel = "NAME|FILE.json",
+      description = "Taxonomy preset (llama-guard-3, llama-guard-3-1b, aegis-2.0, ailuminate-1.0) or a JSON file. Default: the model's.")
+  String taxonomy;
+
+  @Option(names = "--policy", paramLabel = "SPEC",
+      description = "Policy spec, e.g. \"default=block@0.5, S6=flag@0.7, S14=off\". Default: default=block@0.5.")
+  String policy;
+
+  @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu",
+      description = "Where to run the model; cuda falls back to cpu with a warning. Default: ${DEFAULT-VALUE}.")
+  String device;
+
+  @Option(names = "--intra-op-threads", paramLabel = "N", defaultValue = "0",
+      description = "Runtime threads per inference (0 = runtime default).")
+  int intraOpThreads;
+
+  EngineOptions toEngineOptions() {
+    String d = device.trim().toLowerCase(Locale.ROOT);
+    if (!d.equals("cpu") && !d.equals("cuda") && !d.startsWith("cuda:")) {
+      throw new IllegalArgumentException("--device must be cpu or cuda (or cuda:N), was '" + device + "'");
+    }
+    return new EngineOptions(model, Optional.ofNullable(family), Optional.ofNullable(taxonomy),
+        Optional.ofNullable(policy), d, intraOpThreads);
+  }
+}
