@@ -56,7 +56,6 @@ final class DefaultGuard implements Guard {
   private final AtomicBoolean classifierOwnerClosed;
   final Executor executor;
   private final ExecutorService ownedPool;
-  private final AtomicBoolean executorOwnerClosed;
   private final Taxonomy taxonomy;
   final Taxonomy effectiveTaxonomy;
   final Policy policy;
@@ -92,11 +91,10 @@ final class DefaultGuard implements Guard {
     if (b.executor != null) {
       this.executor = b.executor;
       this.ownedPool = null;
-      this.executorOwnerClosed = b.executorOwnerClosed;
     } else {
+      // Threads start lazily, so a pool per guard (derived ones included) costs nothing until used.
       this.ownedPool = newPool();
       this.executor = ownedPool;
-      this.executorOwnerClosed = null;
     }
     this.settings = b.copy();
     this.settings.classifier = classifier;
@@ -367,8 +365,7 @@ final class DefaultGuard implements Guard {
     b.classifier = classifier;
     b.ownsClassifier = false;
     b.classifierOwnerClosed = ownsClassifier ? closed : classifierOwnerClosed;
-    b.executor = executor;
-    b.executorOwnerClosed = ownedPool != null ? closed : executorOwnerClosed;
+    b.executor = ownedPool != null ? null : executor; // our own pool is not shared: the derived guard makes one
     b.sharedCache = cache;
     b.cacheEnabled = cache != null;
     return b;
@@ -412,10 +409,6 @@ final class DefaultGuard implements Guard {
     if (classifierOwnerClosed != null && classifierOwnerClosed.get()) {
       throw new IllegalStateException("the Guard this one was derived from (newBuilder) was closed, and with it "
           + "the shared classifier " + info.id() + "; derive from a guard that is still open");
-    }
-    if (executorOwnerClosed != null && executorOwnerClosed.get()) {
-      throw new IllegalStateException("the Guard this one was derived from (newBuilder) was closed, and with it "
-          + "the shared executor; derive from a guard that is still open or set executor(...)");
     }
   }
 

@@ -72,9 +72,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * {@link #close()} closes what the guard owns: the classifier given to {@link Builder#classifier(Classifier)}
  * (or found through {@link java.util.ServiceLoader}) and the default executor. A guard built from
- * {@link #newBuilder()} shares the classifier, executor and cache of the guard it came from but owns none of
- * them: closing it leaves the original working; closing the original makes the derived guard throw
- * {@link IllegalStateException}.
+ * {@link #newBuilder()} shares the classifier and the cache of the guard it came from (and an executor you
+ * supplied) but does not own the classifier: closing it leaves the original working; closing the original
+ * closes the classifier and makes the derived guard throw {@link IllegalStateException}. A derived guard has
+ * its own default executor pool (threads start lazily), closed with it.
  */
 public interface Guard extends AutoCloseable {
 
@@ -138,8 +139,9 @@ public interface Guard extends AutoCloseable {
   StreamOptions streamOptions();
 
   /**
-   * A builder preset with this guard's settings that SHARES its classifier, executor and cache. The guard it
-   * builds does not own (or close) them; this guard keeps ownership. Changing the classifier, executor or
+   * A builder preset with this guard's settings that SHARES its classifier and cache (and the executor, if you
+   * supplied one). The guard it builds does not own (or close) the classifier; this guard keeps ownership, and
+   * closing this guard makes the derived one throw {@link IllegalStateException}. Changing the classifier or
    * cache settings on the returned builder replaces the shared one.
    *
    * <pre>{@code
@@ -170,7 +172,6 @@ public interface Guard extends AutoCloseable {
     Duration cacheExpireAfterWrite;
     Object sharedCache;
     Executor executor;
-    AtomicBoolean executorOwnerClosed;
     Duration timeout;
     final List<GuardListener> listeners = new ArrayList<>();
     Ticker ticker = Ticker.system();
@@ -240,7 +241,6 @@ public interface Guard extends AutoCloseable {
      */
     public Builder executor(Executor executor) {
       this.executor = requireNonNull(executor, "executor");
-      this.executorOwnerClosed = null;
       return this;
     }
 
@@ -314,7 +314,6 @@ public interface Guard extends AutoCloseable {
       b.cacheExpireAfterWrite = cacheExpireAfterWrite;
       b.sharedCache = sharedCache;
       b.executor = executor;
-      b.executorOwnerClosed = executorOwnerClosed;
       b.timeout = timeout;
       b.listeners.addAll(listeners);
       b.ticker = ticker;
