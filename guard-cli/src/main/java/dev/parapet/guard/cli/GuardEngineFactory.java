@@ -1,41 +1,53 @@
 package dev.parapet.guard.cli;
 
-import dev.parapet.guard.ModelLoadException;
+import dev.parapet.guard.onnx.Device;
 import dev.parapet.guard.onnx.ModelManifest;
-import dev.parapet.guard.spi.ClassifierProvider;
+import dev.parapet.guard.onnx.OnnxOptions;
+import dev.parapet.guard.onnx.encoder.EncoderGuardClassifier;
+import dev.parapet.guard.spi.Classifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.ServiceLoader;
 
 /**
- * Loads the real models: {@code default} is the embedded model, found through the default
- * {@link ClassifierProvider} on the classpath (guard-onnx + guard-default-model).
+ * Loads the real models: {@code default} is the embedded encoder (from guard-default-model on the classpath);
+ * a folder is loaded by its manifest's family ({@code parapet-encoder}, or a decoder family such as
+ * {@code llama-guard-3}).
  */
 final class GuardEngineFactory implements EngineFactory {
+  static final String ENCODER_FAMILY = "parapet-encoder";
+
   @Override
   public Engine open(EngineOptions options) {
+    OnnxOptions onnx = onnxOptions(options);
+    Classifier classifier;
     if (options.model().equals("default")) {
-      ClassifierProvider provider = ServiceLoader.load(ClassifierProvider.class).stream()
-          .map(ServiceLoader.Provider::get).filter(ClassifierProvider::isDefault).findFirst()
-          .orElseThrow(() -> new ModelLoadException("no default model on the classpath: add guard-onnx and "
-              + "guard-default-model, or pass --model DIR"));
-      Map<String, String> providerOptions = new LinkedHashMap<>();
-      providerOptions.put("device", options.device());
-      if (options.threads() > 0) {
-        providerOptions.put("threads", Integer.toString(options.threads()));
+      classifier = EncoderGuardClassifier.loadDefault(onnx);
+    } else {
+      Path dir = Path.of(options.model());
+      if (!Files.isDirectory(dir)) {
+        throw new IllegalArgumentException("--model " + options.model() + ": not a directory; pass 'default' for "
+            + "the embedded model, or a model folder holding model.onnx, tokenizer.json and "
+            + ModelManifest.FILE_NAME + " (write one with 'parapet model init DIR --family F')");
       }
-      return GuardEngine.create(provider.create(providerOptions), options);
+      String family = options.family().orElseGet(() -> ModelManifest.read(dir).family());
+      classifier = loadFolder(dir, family, onnx);
     }
-    Path dir = Path.of(options.model());
-    if (!Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("--model " + options.model() + ": not a directory; pass 'default' for "
-          + "the embedded model, or a model folder holding model.onnx, tokenizer.json and "
-          + ModelManifest.FILE_NAME + " (write one with 'parapet model init DIR --family F')");
+    return GuardEngine.create(classifier, options);
+  }
+
+  static OnnxOptions onnxOptions(EngineOptions options) {
+    OnnxOptions.Builder b = OnnxOptions.builder().device(Device.parse(options.device()));
+    if (options.threads() > 0) {
+      b.intraOpThreads(options.threads());
     }
-    String family = options.family().orElseGet(() -> ModelManifest.read(dir).family());
-    throw new IllegalArgumentException("--model " + dir + ": family '" + family
-        + "' cannot be loaded by this build yet; use --model default");
+    return b.build();
+  }
+
+  private static Classifier loadFolder(Path dir, String family, OnnxOptions onnx) {
+    if (family.equals(ENCODER_FAMILY)) {
+      return EncoderGuardClassifier.load(dir, onnx);
+    }
+    throw new IllegalArgumentException("--model " + dir + ": family '" + family + "' cannot be loaded by this "
+        + "build; supported: " + ENCODER_FAMILY);
   }
 }
