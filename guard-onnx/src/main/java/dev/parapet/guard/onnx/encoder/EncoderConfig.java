@@ -15,8 +15,10 @@ import java.util.List;
  * {@code tokenizer.json}. Optional: {@code name} (default {@code parapet-encoder}), {@code taxonomy} (must be
  * {@code llama-guard-3} when present), {@code promptTokensInResponse} (default {@code maxTokens / 3}),
  * {@code calibration} (per label {@code {a, b}}, default identity), {@code customCategory}
- * ({@code {c0, tau}}, default {@link #DEFAULT_CUSTOM_C0}, {@link #DEFAULT_CUSTOM_TAU}). Other keys are
- * informational and ignored.
+ * ({@code {c0, tau}}, default {@link #DEFAULT_CUSTOM_C0}, {@link #DEFAULT_CUSTOM_TAU}),
+ * {@code categoryProbabilities} ({@code "conditional"}, the default: the category heads were trained on unsafe
+ * examples only and estimate P(category | unsafe); or {@code "joint"}: they estimate P(unsafe and category)).
+ * Other keys are informational and ignored.
  */
 final class EncoderConfig {
   static final String FAMILY = "parapet-encoder";
@@ -37,9 +39,12 @@ final class EncoderConfig {
   final double customC0;
   final double customTau;
   final String modelSha256;
+  /** Category heads estimate P(category | unsafe) (multiply by P(unsafe) for the joint score). */
+  final boolean conditionalCategories;
 
   private EncoderConfig(String name, List<String> labels, int maxTokens, int promptTokensInResponse,
-      double[] calA, double[] calB, double customC0, double customTau, String modelSha256) {
+      double[] calA, double[] calB, double customC0, double customTau, String modelSha256,
+      boolean conditionalCategories) {
     this.name = name;
     this.labels = List.copyOf(labels);
     this.maxTokens = maxTokens;
@@ -49,6 +54,7 @@ final class EncoderConfig {
     this.customC0 = customC0;
     this.customTau = customTau;
     this.modelSha256 = modelSha256;
+    this.conditionalCategories = conditionalCategories;
   }
 
   static EncoderConfig from(ModelManifest manifest, Taxonomy nativeTaxonomy) {
@@ -125,8 +131,13 @@ final class EncoderConfig {
     if (!(c0 > -1 && c0 < 1) || !(tau > 0 && tau < 10)) {
       throw new ModelLoadException(src + ": customCategory needs c0 in (-1, 1) and tau in (0, 10), was " + custom);
     }
+    String catProb = json.path("categoryProbabilities").asText("conditional");
+    if (!catProb.equals("conditional") && !catProb.equals("joint")) {
+      throw new ModelLoadException(src + ": \"categoryProbabilities\" must be \"conditional\" or \"joint\", was \""
+          + catProb + "\"");
+    }
     return new EncoderConfig(name, labels, maxTokens, promptTokens, a, b, c0, tau,
-        manifest.files().get(MODEL_FILE).sha256());
+        manifest.files().get(MODEL_FILE).sha256(), catProb.equals("conditional"));
   }
 
   private static int intKey(JsonNode json, String key, int dflt, String src) {

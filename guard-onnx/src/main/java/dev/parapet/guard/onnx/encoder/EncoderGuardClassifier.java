@@ -45,12 +45,17 @@ import java.util.Optional;
  *
  * <h2>Scores</h2>
  * <ul>
+ *   <li><b>P(unsafe)</b> is the model's calibrated {@code sigmoid(a * logit + b)} ({@code a, b} per output from
+ *       the manifest, identity when absent).
  *   <li><b>Model categories.</b> A request category that is one of the model's categories (code {@code S1..S14}
- *       naming the same hazard as Llama Guard 3, see {@link TaxonomyPlan}) gets its calibrated probability
- *       {@code sigmoid(a * logit + b)} ({@code a, b} from the manifest, identity when absent).
+ *       naming the same hazard as Llama Guard 3, see {@link TaxonomyPlan}) gets the joint probability
+ *       {@code P(unsafe) * P(category | unsafe)}: the default model's category heads were trained on unsafe
+ *       examples only, so alone they are meaningful only when the text is unsafe (a manifest may declare
+ *       {@code "categoryProbabilities": "joint"} heads, which are then reported as they are).
  *   <li><b>P(unsafe) when categories are turned off.</b> The model's P(unsafe) covers all its categories. When
  *       the request taxonomy leaves some out, the reported P(unsafe) is the share attributable to the enabled
- *       ones: {@code P(unsafe) * min(1, max over enabled categories / max over all categories)}. If the most
+ *       ones: {@code P(unsafe) * min(1, max over enabled categories / max over all categories)} (of the
+ *       category heads' probabilities). If the most
  *       likely category is enabled, P(unsafe) is unchanged; if only disabled categories fire, it falls with
  *       them; with no model category enabled it is 0. It never exceeds the model's P(unsafe).
  *   <li><b>Custom categories</b> (not model categories, with {@link dev.parapet.guard.taxonomy.Category#examples()

@@ -147,7 +147,8 @@ final class Scorer {
     double unsafe = restrictedUnsafe(p, plan);
     for (TaxonomyPlan.Entry e : plan.entries) {
       switch (e.kind()) {
-        case NATIVE -> b.category(e.category().code(), p[e.label()]);
+        case NATIVE -> b.category(e.category().code(),
+            cfg.conditionalCategories ? p[0] * p[e.label()] : p[e.label()]);
         case CUSTOM -> {
           double cos = -1;
           for (int r = customFrom; r < customTo; r++) {
