@@ -1,0 +1,268 @@
+package dev.parapet.guard.onnx.decoder;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import dev.parapet.guard.ClassificationException;
+import dev.parapet.guard.onnx.internal.OrtSessions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The key/value tensors of every layer for a batch of rows, plus each row's attention mask (rows may be
+ * left-padded, so each row has its own count of real positions). Never mutated: extending a cache makes a new
+ * one, which is how a scoring fork leaves the committed cache bitwise unchanged.
+ *
+ * <p>Owns native memory through {@code owner} (an ONNX Runtime result or tensors we created). Reference
+ * counted so the prefix cache can hand one cache to several concurrent calls: {@link #retain()} before use,
+ * {@link #close()} (= release) after; the memory is freed when the count reaches zero. Thread-safe for that;
+ * the tensors themselves are only read.
+ */
+final class KvCache implements AutoCloseable {
+  private final ModelSpec spec;
+  private final int batch;
+  private final int length;
+  private final long[][] mask;
+  private final OnnxTensor[] keys;
+  private final OnnxTensor[] values;
+  private final AutoCloseable owner;
+  private final AtomicInteger refs = new AtomicInteger(1);
+
+  KvCache(ModelSpec spec, int batch, int length, long[][] mask, OnnxTensor[] keys, OnnxTensor[] values,
+      AutoCloseable owner) {
+    this.spec = spec;
+    this.batch = batch;
+    this.length = length;
+    this.mask = mask;
+    this.keys = keys;
+    this.values = values;
+    this.owner = owner;
+  }
+
+  /** An empty cache (length 0) for {@code batch} rows. */
+  static KvCache empty(ModelSpec spec, int batch) {
+    long[][] mask = new long[batch][0];
+    return fromBuffers(spec, batch, 0, mask, new ByteBuffer[spec.layers()], new ByteBuffer[spec.layers()]);
+  }
+
+  int batch() {
+    return batch;
+  }
+
+  int length() {
+    return length;
+  }
+
+  /** Row {@code b}'s mask over the cached positions (1 real, 0 padding). A copy. */
+  long[] mask(int b) {
+    return mask[b].clone();
+  }
+
+  long[][] masks() {
+    long[][] copy = new long[batch][];
+    for (int b = 0; b < batch; b++) {
+      copy[b] = mask[b].clone();
+    }
+    return copy;
+  }
+
+  /** Real (unpadded) positions of row {@code b}. */
+  int realLength(int b) {
+    int n = 0;
+    for (long m : mask[b]) {
+      n += (int) m;
+    }
+    return n;
+  }
+
+  OnnxTensor key(int layer) {
+    checkLive();
+    return keys[layer];
+  }
+
+  OnnxTensor value(int layer) {
+    checkLive();
+    return values[layer];
+  }
+
+  /** Adds a reference; returns this. */
+  KvCache retain() {
+    int r;
+    do {
+      r = refs.get();
+      if (r <= 0) {
+        throw new IllegalStateException("KV cache was already released");
+      }
+    } while (!refs.compareAndSet(r, r + 1));
+    return this;
+  }
+
+  boolean isLive() {
+    return refs.get() > 0;
+  }
+
+  private void checkLive() {
+    if (refs.get() <= 0) {
+      throw new IllegalStateException("KV cache was already released");
+    }
+  }
+
+  /** Releases one reference; frees the native memory with the last. Extra calls after that do nothing. */
+  @Override
+  public void close() {
+    int r;
+    do {
+      r = refs.get();
+      if (r <= 0) {
+        return;
+      }
+    } while (!refs.compareAndSet(r, r - 1));
+    if (r == 1) {
+      try {
+        owner.close();
+      } catch (Exception e) {
+        System.getLogger(KvCache.class.getName()).log(System.Logger.Level.WARNING, "closing KV cache failed", e);
+      }
+    }
+  }
+
+  /**
+   * Stacks rows of several caches into one batch, left-padding shorter rows (pads get mask 0 and zero KV).
+   * The sources are not changed or released.
+   */
+  static KvCache stack(ModelSpec spec, List<KvCache> parts) {
+    int batch = 0;
+    int len = 0;
+    for (KvCache p : parts) {
+      batch += p.batch;
+      len = Math.max(len, p.length);
+    }
+    long[][] mask = new long[batch][len];
+    int row = 0;
+    for (KvCache p : parts) {
+      for (int b = 0; b < p.batch; b++, row++) {
+        System.arraycopy(p.mask[b], 0, mask[row], len - p.length, p.length);
+      }
+    }
+    ByteBuffer[] k = new ByteBuffer[spec.layers()];
+    ByteBuffer[] v = new ByteBuffer[spec.layers()];
+    for (int l = 0; l < spec.layers(); l++) {
+      k[l] = allocate(spec, batch, len);
+      v[l] = allocate(spec, batch, len);
+      int dest = 0;
+      for (KvCache p : parts) {
+        copyRows(spec, bytes(p.key(l)), p.batch, p.length, 0, p.length, k[l], dest, len, len - p.length);
+        copyRows(spec, bytes(p.value(l)), p.batch, p.length, 0, p.length, v[l], dest, len, len - p.length);
+        dest += p.batch;
+      }
+    }
+    return fromBuffers(spec, batch, len, mask, k, v);
+  }
+
+  /** A new cache holding the first {@code n} positions of every row. This cache is unchanged. */
+  KvCache truncate(int n) {
+    if (n < 0 || n > length) {
+      throw new IllegalArgumentException("truncate length " + n + " outside [0, " + length + "]");
+    }
+    long[][] m = new long[batch][];
+    for (int b = 0; b < batch; b++) {
+      m[b] = java.util.Arrays.copyOf(mask[b], n);
+    }
+    ByteBuffer[] k = new ByteBuffer[spec.layers()];
+    ByteBuffer[] v = new ByteBuffer[spec.layers()];
+    for (int l = 0; l < spec.layers(); l++) {
+      k[l] = allocate(spec, batch, n);
+      v[l] = allocate(spec, batch, n);
+      copyRows(spec, bytes(key(l)), batch, length, 0, n, k[l], 0, n, 0);
+      copyRows(spec, bytes(value(l)), batch, length, 0, n, v[l], 0, n, 0);
+    }
+    return fromBuffers(spec, batch, n, m, k, v);
+  }
+
+  /** Copies of every layer's key and value bytes (for tests that compare caches bitwise). */
+  byte[][] snapshot() {
+    byte[][] out = new byte[2 * spec.layers()][];
+    for (int l = 0; l < spec.layers(); l++) {
+      out[2 * l] = toArray(bytes(key(l)));
+      out[2 * l + 1] = toArray(bytes(value(l)));
+    }
+    return out;
+  }
+
+  private static byte[] toArray(ByteBuffer b) {
+    byte[] a = new byte[b.remaining()];
+    b.duplicate().get(a);
+    return a;
+  }
+
+  private static ByteBuffer bytes(OnnxTensor t) {
+    ByteBuffer b = t.getByteBuffer();
+    if (b == null) {
+      throw new ClassificationException("cannot read KV tensor bytes of type " + t.getInfo().type);
+    }
+    return b;
+  }
+
+  private static ByteBuffer allocate(ModelSpec spec, int batch, int len) {
+    long n = (long) batch * spec.kvHeads() * len * spec.headDim() * spec.kvElementBytes();
+    return ByteBuffer.allocateDirect(Math.toIntExact(n)).order(ByteOrder.nativeOrder());
+  }
+
+  /**
+   * Copies positions [from, to) of {@code rows} source rows (shape [rows, kvh, srcLen, hd]) into destination rows
+   * starting at {@code destRow} (shape [*, kvh, destLen, hd]) at position offset {@code destPos}.
+   */
+  private static void copyRows(ModelSpec spec, ByteBuffer src, int rows, int srcLen, int from, int to,
+      ByteBuffer dest, int destRow, int destLen, int destPos) {
+    int unit = spec.headDim() * spec.kvElementBytes();
+    int heads = spec.kvHeads();
+    int n = (to - from) * unit;
+    if (n == 0) {
+      return;
+    }
+    byte[] tmp = new byte[n];
+    for (int r = 0; r < rows; r++) {
+      for (int h = 0; h < heads; h++) {
+        int s = ((r * heads + h) * srcLen + from) * unit;
+        int d = (((destRow + r) * heads + h) * destLen + destPos) * unit;
+        src.get(s, tmp, 0, n);
+        dest.put(d, tmp, 0, n);
+      }
+    }
+  }
+
+  private static KvCache fromBuffers(ModelSpec spec, int batch, int len, long[][] mask, ByteBuffer[] k,
+      ByteBuffer[] v) {
+    OnnxTensor[] kt = new OnnxTensor[spec.layers()];
+    OnnxTensor[] vt = new OnnxTensor[spec.layers()];
+    long[] shape = {batch, spec.kvHeads(), len, spec.headDim()};
+    OnnxJavaType type = spec.kvType();
+    try {
+      for (int l = 0; l < spec.layers(); l++) {
+        ByteBuffer kb = k[l] != null ? k[l] : allocate(spec, batch, len);
+        ByteBuffer vb = v[l] != null ? v[l] : allocate(spec, batch, len);
+        kt[l] = OnnxTensor.createTensor(OrtSessions.environment(), kb, shape, type);
+        vt[l] = OnnxTensor.createTensor(OrtSessions.environment(), vb, shape, type);
+      }
+    } catch (OrtException e) {
+      closeAll(kt, vt);
+      throw OrtSessions.runError("create KV cache tensors", e);
+    }
+    return new KvCache(spec, batch, len, mask, kt, vt, () -> closeAll(kt, vt));
+  }
+
+  private static void closeAll(OnnxTensor[] a, OnnxTensor[] b) {
+    for (OnnxTensor t : a) {
+      if (t != null) {
+        t.close();
+      }
+    }
+    for (OnnxTensor t : b) {
+      if (t != null) {
+        t.close();
+      }
+    }
+  }
+}
