@@ -22,7 +22,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -74,11 +76,13 @@ import java.util.Optional;
  * </ul>
  *
  * <h2>Batching</h2>
- * {@link #classifyBatch} runs all rows of all requests through one call path, sorted by length and grouped so
- * that padding stays small; results come back in request order. Rows share an ONNX Runtime call only when the
- * model is batch-invariant (checked once at load; a dynamically quantized int8 model is not, because its
- * activation scale is per batch), so a batch gives exactly the single-request scores. Cancelling any request of
- * a batch cancels the batch.
+ * {@link #classifyBatch} runs all rows of all requests (and all windows of a long input) through one call path,
+ * sorted by length and grouped so that padding stays small; results come back in request order. Rows share an
+ * ONNX Runtime call only when the model is batch-invariant, checked once at load: a dynamically quantized int8
+ * model (per-tensor {@code DynamicQuantizeLinear}, as the default model is) picks its activation scale over the
+ * whole batch, so a row's scores would depend on its neighbours and on padding (we measured logit shifts of
+ * 0.5). Such a model runs row by row, a batch gives exactly the single-request scores, and {@code info()} does
+ * not claim {@link Capability#BATCH}. Cancelling any request of a batch cancels the batch.
  *
  * <p>Thread-safe: one instance is shared; {@code classify} runs concurrently. {@link #close()} frees the native
  * session and tokenizer (idempotent); calls after close throw {@link IllegalStateException}.
@@ -103,11 +107,13 @@ public final class EncoderGuardClassifier implements Classifier {
     }
     Taxonomy nativeTaxonomy = lg3.without(drop.toArray(String[]::new));
     this.scorer = new Scorer(model, nativeTaxonomy);
+    Set<Capability> caps = EnumSet.of(Capability.PROMPT, Capability.RESPONSE, Capability.CATEGORY_SCORES,
+        Capability.CUSTOM_TAXONOMY, Capability.INCREMENTAL);
+    if (model.batchInvariant) {
+      caps.add(Capability.BATCH);
+    }
     this.info = new ClassifierInfo(model.config.name + "@" + model.config.modelSha256.substring(0, 12),
-        nativeTaxonomy,
-        ClassifierInfo.capabilities(Capability.PROMPT, Capability.RESPONSE, Capability.CATEGORY_SCORES,
-            Capability.BATCH, Capability.CUSTOM_TAXONOMY, Capability.INCREMENTAL),
-        model.config.maxTokens, model.device.toString());
+        nativeTaxonomy, caps, model.config.maxTokens, model.device.toString());
     this.incremental = new EncoderIncremental(this, scorer);
   }
 

@@ -155,40 +155,54 @@ final class EncoderModel implements AutoCloseable {
     checkOpen();
     float[][] logits = new float[rows.size()][];
     float[][] emb = new float[rows.size()][];
-    if (rows.isEmpty()) {
-      return new Outputs(logits, emb);
-    }
-    Integer[] order = new Integer[rows.size()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    java.util.Arrays.sort(order, Comparator.comparingInt(i -> rows.get(i).length()));
-    int i = 0;
-    while (i < order.length) {
-      int j = i + 1;
-      if (batchInvariant) {
-        while (j < order.length && j - i < MAX_ROWS
-            && (long) (j - i + 1) * rows.get(order[j]).length() <= MAX_BATCH_TOKENS) {
-          j++;
-        }
-      }
-      List<Layout.Seq> batch = new ArrayList<>(j - i);
-      for (int k = i; k < j; k++) {
-        batch.add(rows.get(order[k]));
+    int[] lengths = rows.stream().mapToInt(Layout.Seq::length).toArray();
+    for (int[] group : groups(lengths, batchInvariant)) {
+      List<Layout.Seq> batch = new ArrayList<>(group.length);
+      for (int i : group) {
+        batch.add(rows.get(i));
       }
       cancellation.throwIfCancelled();
       Outputs o = runRows(batch, false, cancellation);
-      for (int k = i; k < j; k++) {
-        logits[order[k]] = o.logits()[k - i];
-        emb[order[k]] = o.embeddings()[k - i];
+      for (int k = 0; k < group.length; k++) {
+        logits[group[k]] = o.logits()[k];
+        emb[group[k]] = o.embeddings()[k];
       }
-      i = j;
     }
     return new Outputs(logits, emb);
   }
 
-  /** One ONNX Runtime call over rows padded to the longest. */
-  private Outputs runRows(List<Layout.Seq> rows, boolean loading, Cancellation cancellation) {
+  /**
+   * Splits row indices into ONNX Runtime calls: one row per call unless {@code batching}; else rows sorted by
+   * length, consecutive ones grouped while a group has at most {@link #MAX_ROWS} rows and
+   * {@link #MAX_BATCH_TOKENS} padded tokens.
+   */
+  static List<int[]> groups(int[] lengths, boolean batching) {
+    Integer[] order = new Integer[lengths.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, Comparator.comparingInt(i -> lengths[i]));
+    List<int[]> out = new ArrayList<>();
+    int i = 0;
+    while (i < order.length) {
+      int j = i + 1;
+      if (batching) {
+        while (j < order.length && j - i < MAX_ROWS && (long) (j - i + 1) * lengths[order[j]] <= MAX_BATCH_TOKENS) {
+          j++;
+        }
+      }
+      int[] g = new int[j - i];
+      for (int k = i; k < j; k++) {
+        g[k - i] = order[k];
+      }
+      out.add(g);
+      i = j;
+    }
+    return out;
+  }
+
+  /** One ONNX Runtime call over rows padded to the longest (tests use it to check the batch-invariance probe). */
+  Outputs runRows(List<Layout.Seq> rows, boolean loading, Cancellation cancellation) {
     int b = rows.size();
     int t = 0;
     for (Layout.Seq s : rows) {
