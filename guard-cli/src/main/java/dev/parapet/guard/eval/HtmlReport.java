@@ -191,7 +191,7 @@ public final class HtmlReport {
 
   static String latencyHistogram(EvalSummary s) {
     double[] lat = s.latencies();
-    double hi = lat.length == 0 ? 1 : Math.max(Metrics.percentile(lat, 99) * 1.05, 1e-3);
+    double hi = lat.length == 0 ? 1 : niceCeil(Math.max(Metrics.percentile(lat, 99) * 1.05, 1e-3));
     int bins = 24;
     long[] counts = new long[bins];
     long over = 0;
@@ -208,7 +208,7 @@ public final class HtmlReport {
     }
     Plot p = new Plot("latency-histogram", "Latency histogram", "ms per check" + (over > 0 ? " (" + over
         + " above p99 not shown)" : ""), "checks", 0, hi);
-    p.yMax = max;
+    p.yMax = niceCeil(max);
     for (int b = 0; b < bins; b++) {
       p.bar(hi * b / bins, hi * (b + 1) / bins, counts[b], "#1f6fb4", counts[b] + " checks");
     }
@@ -308,6 +308,17 @@ public final class HtmlReport {
       }
     }
     return b.toString();
+  }
+
+  /** The smallest of 1, 2, 2.5, 5 (times a power of ten) that is >= v, so that quarter ticks are round. */
+  static double niceCeil(double v) {
+    double pow = Math.pow(10, Math.floor(Math.log10(v)));
+    for (double m : new double[] {1, 2, 2.5, 5, 10}) {
+      if (m * pow >= v * (1 - 1e-12)) {
+        return m * pow;
+      }
+    }
+    return 10 * pow;
   }
 
   static String fmt(double v) {

@@ -130,6 +130,14 @@ class EvalSummaryTest {
   }
 
   @Test
+  void niceCeil_roundsUpToRoundAxisMaximum() {
+    assertEquals(2.0, HtmlReport.niceCeil(1.3), 1e-12);
+    assertEquals(25.0, HtmlReport.niceCeil(21), 1e-12);
+    assertEquals(1000.0, HtmlReport.niceCeil(1000), 1e-9);
+    assertEquals(0.05, HtmlReport.niceCeil(0.042), 1e-12);
+  }
+
+  @Test
   void clip_longText_markedWithRemainder() {
     String t = "x".repeat(1000);
     String c = HtmlReport.clip(t);
