@@ -54,12 +54,18 @@ export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 JVM_ARGS="-Dai.djl.offline=true -Dparapet.bench.threads=$THREADS -Xms1g -Xmx6g"
 COMMON=(-f 1 -t 1 -jvmArgsAppend "$JVM_ARGS" -prof gc)
 
+# Streaming: single-shot iterations (each one rebuilds a response of L tokens, then times the next ones).
+# Quick mode keeps the lengths the targets need (64, 1024, 2048) and times naive re-checking at 1024 only.
 if [ "$MODE" = quick ]; then
-  STREAM_ARGS=(-wi 1 -i 2 -p responseTokens=64,1024,2048)
+  STREAM_REGEX='dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incremental)$'
+  STREAM_ARGS=(-wi 1 -i 3 -p responseTokens=64,1024,2048)
+  NAIVE_ARGS=(-wi 1 -i 2 -p responseTokens=1024)
   RESPONSE_ARGS=(-wi 1 -i 2 -w 2s -r 3s)
   CLASSIFY_ARGS=(-wi 1 -i 2 -w 2s -r 3s)
 else
-  STREAM_ARGS=(-wi 1 -i 4)
+  STREAM_REGEX='dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incremental)$'
+  STREAM_ARGS=(-wi 1 -i 5)
+  NAIVE_ARGS=(-wi 1 -i 3)
   RESPONSE_ARGS=(-wi 2 -i 3 -w 3s -r 5s)
   CLASSIFY_ARGS=(-wi 2 -i 4 -w 3s -r 5s)
 fi
@@ -74,8 +80,9 @@ run_jmh() { # name, regex, args...
 START=$(date +%s)
 FILES=()
 if [[ "streaming" =~ ^($ONLY)$ ]]; then
-  run_jmh streaming 'dev.parapet.guard.bench.StreamingTokenBenchmark' "${STREAM_ARGS[@]}"
-  FILES+=("$OUT/streaming.json")
+  run_jmh streaming "$STREAM_REGEX" "${STREAM_ARGS[@]}"
+  run_jmh streaming-naive 'dev.parapet.guard.bench.StreamingTokenBenchmark.naive$' "${NAIVE_ARGS[@]}"
+  FILES+=("$OUT/streaming.json" "$OUT/streaming-naive.json")
 fi
 if [[ "response" =~ ^($ONLY)$ ]]; then
   run_jmh response 'dev.parapet.guard.bench.StreamingResponseBenchmark' "${RESPONSE_ARGS[@]}"

@@ -68,6 +68,17 @@ class Results:
             return None
         return to_us(e, pm["scoreUnit"])
 
+    def aux_mean(self, method, name, **params):
+        """Mean over iterations of an EVENTS aux counter (JMH reports their sum as the score)."""
+        r = self.find(method, **params)
+        if r is None:
+            return None
+        m = r.get("secondaryMetrics", {}).get(name)
+        if m is None:
+            return None
+        raw = [v for fork in m.get("rawData", []) for v in fork]
+        return sum(raw) / len(raw) if raw else None
+
     def secondary(self, method, name, **params):
         r = self.find(method, **params)
         if r is None:
@@ -84,6 +95,16 @@ def fmt_us(us):
     if us >= 1e3:
         return "%.2f ms" % (us / 1e3)
     return "%.1f µs" % us
+
+
+def fmt_bytes(b):
+    if b is None:
+        return "n/a"
+    if b >= 1024 * 1024:
+        return "%.1f MB" % (b / 1024 / 1024)
+    if b >= 1024:
+        return "%.1f KB" % (b / 1024)
+    return "%.0f B" % b
 
 
 def fmt_ratio(x):
@@ -127,18 +148,20 @@ def build(res, note, command):
     w("")
 
     # ---------------------------------------------------------------- streaming
-    st = "StreamingTokenBenchmark.nextTokens"
-    backends = sorted({r.get("params", {}).get("backend") for r in res.rows
-                       if r["benchmark"] == PKG + st} - {None})
-    lengths = sorted({int(r["params"]["responseTokens"]) for r in res.rows
-                      if r["benchmark"] == PKG + st})
+    st = "StreamingTokenBenchmark."
+    methods = {"INCREMENTAL": st + "incremental", "EVERY_32": st + "every32", "NAIVE": st + "naive"}
+    srows = [r for r in res.rows if r["benchmark"].startswith(PKG + st)]
+    backends = sorted({r.get("params", {}).get("backend") for r in srows} - {None})
+    lengths = sorted({int(r["params"]["responseTokens"]) for r in srows})
     w("## Streaming: cost per streamed token at response length L")
     w("")
-    w("Each measurement streams 32 more tokens after the response already holds L tokens (the session or "
-      "text up to L is built outside the timed region) and reports time / 32. NAIVE re-checks the whole "
-      "text at every token, EVERY_32 re-checks the whole text once per 32 tokens (NeMo-style chunking), "
-      "INCREMENTAL is `Guard.openStream` (KV-cached session for the decoder, windowed re-check for the "
-      "default model) at the default `StreamOptions`.")
+    w("Before each measurement the response already holds L stream tokens (built outside the timed region: "
+      "the text so far for the whole-text strategies, a session that has streamed and checked L tokens for "
+      "ours); the timed region streams the next tokens and the score is time per token. NAIVE re-checks the "
+      "whole text at every token (4 tokens timed), EVERY_32 re-checks the whole text once per 32 tokens "
+      "(NeMo-style chunking; 32 tokens timed, one check), INCREMENTAL is `Guard.openStream` at the default "
+      "`StreamOptions` (a check every 16 tokens and at sentence ends; 32 tokens timed). Heap = Java heap "
+      "allocated per token in the timed region.")
     w("")
     if not backends:
         w("_No streaming results in this run._")
@@ -146,24 +169,27 @@ def build(res, note, command):
     for b in backends:
         w("### Backend %s" % b)
         w("")
-        w("| L (response tokens) | naive / incremental | every-32 / incremental | incremental per token "
-          "| every-32 per token | naive per token |")
-        w("|---|---|---|---|---|---|")
+        w("| L | naive / incremental | every-32 / incremental | incremental per token | every-32 per token "
+          "| naive per token | heap per token (incr. / every-32 / naive) |")
+        w("|---|---|---|---|---|---|---|")
         for n in lengths:
-            inc = res.time_us(st, backend=b, strategy="INCREMENTAL", responseTokens=n)
-            e32 = res.time_us(st, backend=b, strategy="EVERY_32", responseTokens=n)
-            nai = res.time_us(st, backend=b, strategy="NAIVE", responseTokens=n)
-            w("| %d | %s | %s | %s | %s | %s |" % (
+            inc = res.time_us(methods["INCREMENTAL"], backend=b, responseTokens=n)
+            e32 = res.time_us(methods["EVERY_32"], backend=b, responseTokens=n)
+            nai = res.time_us(methods["NAIVE"], backend=b, responseTokens=n)
+            heap = " / ".join(fmt_bytes(res.aux_mean(methods[k], "heapBytesPerToken", backend=b,
+                                                     responseTokens=n))
+                              for k in ["INCREMENTAL", "EVERY_32", "NAIVE"])
+            w("| %d | %s | %s | %s | %s | %s | %s |" % (
                 n, fmt_ratio(ratio(nai, inc)), fmt_ratio(ratio(e32, inc)), fmt_us(inc), fmt_us(e32),
-                fmt_us(nai)))
+                fmt_us(nai), heap))
         w("")
         if lengths:
             lo, hi = lengths[0], lengths[-1]
             w("Per-token growth from L=%d to L=%d: " % (lo, hi) + ", ".join(
-                "%s %s" % (s.lower(), fmt_ratio(ratio(
-                    res.time_us(st, backend=b, strategy=s, responseTokens=hi),
-                    res.time_us(st, backend=b, strategy=s, responseTokens=lo))))
-                for s in ["INCREMENTAL", "EVERY_32", "NAIVE"]) + ".")
+                "%s %s" % (k.lower(), fmt_ratio(ratio(
+                    res.time_us(methods[k], backend=b, responseTokens=hi),
+                    res.time_us(methods[k], backend=b, responseTokens=lo))))
+                for k in ["INCREMENTAL", "EVERY_32", "NAIVE"]) + ".")
             w("")
 
     sr = "StreamingResponseBenchmark.streamResponse"
@@ -180,7 +206,7 @@ def build(res, note, command):
         w("|---|---|---|---|")
         for b in rb:
             r = res.find(sr, backend=b)
-            n = r["params"].get("responseTokens", "?")
+            n = r["params"].get("responseTokens", "512")
             alloc = res.secondary(sr, "gc.alloc.rate.norm", backend=b)
             w("| %s | %s | %s | %s |" % (b, n, fmt_us(res.time_us(sr, backend=b)),
                                          "n/a (run with -prof gc)" if alloc is None else "%.0f B" % alloc))
@@ -237,7 +263,7 @@ def build(res, note, command):
     w("|---|---|---|")
 
     def stream(b, s, n):
-        return res.time_us(st, backend=b, strategy=s, responseTokens=n)
+        return res.time_us(methods[s], backend=b, responseTokens=n)
 
     inc1024 = stream("DECODER", "INCREMENTAL", 1024)
     r_naive = ratio(stream("DECODER", "NAIVE", 1024), inc1024)
@@ -269,11 +295,18 @@ def build(res, note, command):
         "n/a" if worst is None else "worst %s per token (over lengths %s%s)" % (
             fmt_us(worst), ",".join(str(n) for n in lengths),
             " and the whole-response run" if whole is not None else "")))
-    allocs = [(b, res.secondary(sr, "gc.alloc.rate.norm", backend=b)) for b in rb]
+    allocs = [("%s whole response (gc.alloc.rate.norm)" % b, res.secondary(sr, "gc.alloc.rate.norm", backend=b))
+              for b in rb]
+    for b in backends:
+        worst_heap = [res.aux_mean(methods["INCREMENTAL"], "heapBytesPerToken", backend=b, responseTokens=n)
+                      for n in lengths]
+        worst_heap = [h for h in worst_heap if h is not None]
+        if worst_heap:
+            allocs.append(("%s incremental, worst over L" % b, max(worst_heap)))
     allocs = [(b, a) for b, a in allocs if a is not None]
     w("| Allocation < 4 KB per streamed token (Java heap) | %s | %s |" % verdict(
         None if not allocs else all(a < 4096 for _, a in allocs),
-        "n/a" if not allocs else ", ".join("%s %.0f B" % (b, a) for b, a in allocs)))
+        "n/a" if not allocs else "; ".join("%s: %s" % (b, fmt_bytes(a)) for b, a in allocs)))
     w("| Single check p50 <= 10 ms | %s | %s |" % verdict(
         None if g50 is None else g50 <= 10000, fmt_us(g50)))
     r_ort = ratio(g50, o50)
