@@ -132,7 +132,11 @@ public final class EncoderGuardClassifier implements Classifier {
    */
   public static EncoderGuardClassifier loadDefault(OnnxOptions options) {
     requireNonNull(options, "options");
-    ClassLoader cl = EncoderGuardClassifier.class.getClassLoader();
+    return loadDefault(options, EncoderGuardClassifier.class.getClassLoader());
+  }
+
+  /** Loads the embedded model through {@code cl} (tests hand in loaders without, or with altered, resources). */
+  static EncoderGuardClassifier loadDefault(OnnxOptions options, ClassLoader cl) {
     byte[] manifestBytes = resource(cl, ModelManifest.FILE_NAME);
     String source = "classpath:" + DEFAULT_RESOURCE_DIR + ModelManifest.FILE_NAME;
     ModelManifest manifest = ModelManifest.read(new ByteArrayInputStream(manifestBytes), source);
