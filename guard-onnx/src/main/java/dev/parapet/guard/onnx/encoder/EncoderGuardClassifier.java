@@ -42,23 +42,23 @@ import java.util.Optional;
  * and the response ({@code [CLS] prompt [SEP] response [SEP]}, the prompt cut head+tail to the manifest's
  * {@code promptTokensInResponse}). Earlier turns are not read. Text is tokenized as content, without special-token
  * matching: typing {@code [SEP]} gives ordinary pieces. Text longer than one input is scored in overlapping
- * windows, all in one batched call, keeping the maximum per output ({@code Truncation(n, n, "tokens",
- * "windows-max")}); a response check whose prompt alone was cut records {@code "head+tail"}.
+ * windows of half-window stride (all windows go through one {@code classifyBatch} call path), keeping the maximum
+ * per output ({@code Truncation(n, n, "tokens", "windows-max")}); a response check whose prompt alone was cut records {@code "head+tail"}.
  *
  * <h2>Scores</h2>
  * <ul>
  *   <li><b>P(unsafe)</b> is the model's calibrated {@code sigmoid(a * logit + b)} ({@code a, b} per output from
  *       the manifest, identity when absent).
  *   <li><b>Model categories.</b> A request category that is one of the model's categories (code {@code S1..S14}
- *       naming the same hazard as Llama Guard 3, see {@link TaxonomyPlan}) gets the joint probability
+ *       whose name still contains every word of the Llama Guard 3 name, so that {@code aegis-2.0}, which reuses
+ *       S-codes for other hazards, is not mapped) gets the joint probability
  *       {@code P(unsafe) * P(category | unsafe)}: the default model's category heads were trained on unsafe
  *       examples only, so alone they are meaningful only when the text is unsafe (a manifest may declare
  *       {@code "categoryProbabilities": "joint"} heads, which are then reported as they are).
  *   <li><b>P(unsafe) when categories are turned off.</b> The model's P(unsafe) covers all its categories. When
  *       the request taxonomy leaves some out, the reported P(unsafe) is the share attributable to the enabled
  *       ones: {@code P(unsafe) * min(1, max over enabled categories / max over all categories)} (of the
- *       category heads' probabilities). If the most
- *       likely category is enabled, P(unsafe) is unchanged; if only disabled categories fire, it falls with
+ *       category heads' probabilities). If the most likely category is enabled, P(unsafe) is unchanged; if only disabled categories fire, it falls with
  *       them; with no model category enabled it is 0. It never exceeds the model's P(unsafe).
  *   <li><b>Custom categories</b> (not model categories, with {@link dev.parapet.guard.taxonomy.Category#examples()
  *       examples}): scored without retraining, by similarity in the model's fine-tuned embedding space:
@@ -81,7 +81,7 @@ import java.util.Optional;
  * ONNX Runtime call only when the model is batch-invariant, checked once at load: a dynamically quantized int8
  * model (per-tensor {@code DynamicQuantizeLinear}, as the default model is) picks its activation scale over the
  * whole batch, so a row's scores would depend on its neighbours and on padding (we measured logit shifts of
- * 0.5). Such a model runs row by row, a batch gives exactly the single-request scores, and {@code info()} does
+ * up to 0.9). Such a model runs row by row, a batch gives exactly the single-request scores, and {@code info()} does
  * not claim {@link Capability#BATCH}. Cancelling any request of a batch cancels the batch.
  *
  * <p>Thread-safe: one instance is shared; {@code classify} runs concurrently. {@link #close()} frees the native
@@ -245,7 +245,13 @@ public final class EncoderGuardClassifier implements Classifier {
     return scorer.responseJob(plan, prompt, response);
   }
 
-  /** A windowed streaming view; see {@link EncoderIncremental}. */
+  /**
+   * A windowed streaming view: each {@code score()} runs one forward pass over the prompt segment and the last
+   * {@code maxTokens - 3 - promptTokens} response tokens, so a check costs the same however long the response
+   * grows. While the response fits one window the score equals {@link #classify}'s response check; past that it
+   * judges the most recent window and records {@code Truncation(strategy = "last-window")}. The response is
+   * tokenized delta by delta, re-tokenizing only the trailing partial word, so ids equal whole-text tokenization.
+   */
   @Override
   public Optional<IncrementalClassifier> incremental() {
     checkOpen();
