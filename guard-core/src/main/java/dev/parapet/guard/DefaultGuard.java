@@ -172,7 +172,7 @@ final class DefaultGuard implements Guard {
   public Verdict check(Conversation conversation) {
     requireNonNull(conversation, "conversation");
     ensureOpen();
-    return runCheck(conversation, Cancellation.create(), true, null);
+    return runCheck(conversation, Cancellation.create(), true, null, true);
   }
 
   @Override
@@ -263,10 +263,13 @@ final class DefaultGuard implements Guard {
     CompletableFuture<Verdict> result = new CompletableFuture<>();
     Cancellation cancel = Cancellation.create();
     AtomicBoolean done = new AtomicBoolean();
+    // Started on the caller's thread: a task that times out while still queued never runs, yet its check
+    // started (and finishes with a TIMEOUT verdict below).
+    listeners.checkStarted(conversation);
     FutureTask<Verdict> task = new FutureTask<>(() -> {
       // The classification runs right here on the executor thread; the timeout (if any) is enforced below by
       // cancelling this task, so no second executor thread is needed (which could deadlock a bounded pool).
-      Verdict v = runCheck(conversation, cancel, false, done);
+      Verdict v = runCheck(conversation, cancel, false, done, false);
       if (v != null) {
         result.complete(v);
       }
@@ -426,9 +429,12 @@ final class DefaultGuard implements Guard {
    * calls pass false because they already run there under their own timer. {@code done}: when not null, the
    * verdict is only produced (and listeners told) if this call wins the race against the async timeout.
    */
-  private Verdict runCheck(Conversation c, Cancellation cancel, boolean hopForTimeout, AtomicBoolean done) {
+  private Verdict runCheck(Conversation c, Cancellation cancel, boolean hopForTimeout, AtomicBoolean done,
+      boolean fireStarted) {
     long t0 = ticker.read();
-    listeners.checkStarted(c);
+    if (fireStarted) {
+      listeners.checkStarted(c);
+    }
     TextNormalizer.Result p = normalizer.normalize(c);
     Verdict v;
     if (p.emptyJudgedText()) {
