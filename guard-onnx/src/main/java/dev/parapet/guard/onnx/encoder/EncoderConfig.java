@@ -15,7 +15,8 @@ import java.util.List;
  * {@code tokenizer.json}. Optional: {@code name} (default {@code parapet-encoder}), {@code taxonomy} (must be
  * {@code llama-guard-3} when present), {@code promptTokensInResponse} (default {@code maxTokens / 3}),
  * {@code calibration} (per label {@code {a, b}}, default identity), {@code customCategory}
- * ({@code {c0, tau}}, default {@link #DEFAULT_CUSTOM_C0}, {@link #DEFAULT_CUSTOM_TAU}),
+ * ({@code {c0, tau}}: fixed custom-category calibration; absent: calibrated per category, see
+ * {@link Prototypes}),
  * {@code categoryProbabilities} ({@code "conditional"}, the default: the category heads were trained on unsafe
  * examples only and estimate P(category | unsafe); or {@code "joint"}: they estimate P(unsafe and category)).
  * Other keys are informational and ignored.
@@ -24,10 +25,6 @@ final class EncoderConfig {
   static final String FAMILY = "parapet-encoder";
   static final String MODEL_FILE = "model.onnx";
   static final String TOKENIZER_FILE = "tokenizer.json";
-  /** Cosine similarity at which a custom category's score is 0.5, unless the manifest says otherwise. */
-  static final double DEFAULT_CUSTOM_C0 = 0.55;
-  /** Width of the custom-category sigmoid in cosine units, unless the manifest says otherwise. */
-  static final double DEFAULT_CUSTOM_TAU = 0.05;
 
   final String name;
   final List<String> labels;
@@ -36,6 +33,7 @@ final class EncoderConfig {
   /** Per label: {a, b} so that p = sigmoid(a * logit + b). */
   final double[] calA;
   final double[] calB;
+  /** Fixed custom-category calibration from the manifest, or NaN: calibrate per category. */
   final double customC0;
   final double customTau;
   final String modelSha256;
@@ -126,9 +124,13 @@ final class EncoderConfig {
       }
     }
     JsonNode custom = json.path("customCategory");
-    double c0 = custom.path("c0").isNumber() ? custom.path("c0").asDouble() : DEFAULT_CUSTOM_C0;
-    double tau = custom.path("tau").isNumber() ? custom.path("tau").asDouble() : DEFAULT_CUSTOM_TAU;
-    if (!(c0 > -1 && c0 < 1) || !(tau > 0 && tau < 10)) {
+    double c0 = Double.NaN;
+    double tau = Double.NaN;
+    if (!custom.isMissingNode()) {
+      c0 = custom.path("c0").isNumber() ? custom.path("c0").asDouble() : Double.NaN;
+      tau = custom.path("tau").isNumber() ? custom.path("tau").asDouble() : Double.NaN;
+    }
+    if (!custom.isMissingNode() && !(c0 > -1 && c0 < 1 && tau > 0 && tau < 10)) {
       throw new ModelLoadException(src + ": customCategory needs c0 in (-1, 1) and tau in (0, 10), was " + custom);
     }
     String catProb = json.path("categoryProbabilities").asText("conditional");
@@ -157,11 +159,6 @@ final class EncoderConfig {
   /** Calibrated probability of label {@code i} from its raw logit. */
   double probability(int i, float logit) {
     return sigmoid(calA[i] * logit + calB[i]);
-  }
-
-  /** Custom-category score from the best cosine similarity to the category's examples. */
-  double customProbability(double cosine) {
-    return sigmoid((cosine - customC0) / customTau);
   }
 
   static double sigmoid(double x) {

@@ -63,12 +63,17 @@ import java.util.Optional;
  *   <li><b>Custom categories</b> (not model categories, with {@link dev.parapet.guard.taxonomy.Category#examples()
  *       examples}): scored without retraining, by similarity in the model's fine-tuned embedding space:
  *       {@code sigmoid((cos - c0) / tau)} where {@code cos} is the largest cosine similarity between the judged
- *       text (for a response check: the response alone) and any example; {@code c0 = 0.55, tau = 0.05} unless
- *       the manifest's {@code customCategory} says otherwise. The examples are embedded once per taxonomy
- *       (cached by {@link Taxonomy#hash()}). P(unsafe) is then the maximum of the model-category part and
- *       the custom scores. Limits: similarity finds texts <em>about</em> what the examples are about, not
- *       intent or stance; a handful of varied examples (5-20) works better than one; these scores are not
- *       calibrated on data, so tune the policy threshold on your own examples.
+ *       text (for a response check: the response alone, in windows) and any example. Unless the manifest fixes
+ *       them ({@code customCategory: {c0, tau}}), {@code c0} and {@code tau} are calibrated per category without
+ *       labels: halfway between how similar the examples are to each other and how similar a fixed set of 24
+ *       unrelated everyday texts is to them (90th percentile), with a width that puts the two about 3 tau
+ *       either side (on-topic about 0.95, unrelated about 0.05). The examples (and, once per classifier, the
+ *       background texts) are embedded on first use of a taxonomy and cached by {@link Taxonomy#hash()}.
+ *       P(unsafe) is then the maximum of the model-category part and the custom scores. Limits: similarity
+ *       finds texts <em>about</em> what the examples are about, not intent or stance ("is AcmeCloud good?" and
+ *       "AcmeCloud is down" look alike); give several varied examples (5-20; with one example the calibration
+ *       has to assume how tight the category is); scores are not calibrated on labelled data, so check the
+ *       policy threshold on your own texts.
  *   <li><b>Categories that cannot be scored</b> (not model categories and no examples) are ignored (no score;
  *       a warning is logged once per taxonomy). A taxonomy with categories none of which can be scored is a
  *       configuration error: {@code classify} throws {@link dev.parapet.guard.ClassificationException}. An empty

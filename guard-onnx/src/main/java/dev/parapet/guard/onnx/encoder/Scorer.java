@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns model outputs into {@link Scores} for a request taxonomy. Thread-safe: the only mutable state is the
- * bounded plan cache (a {@link ConcurrentHashMap} owned by one classifier).
+ * bounded plan cache (a {@link ConcurrentHashMap} owned by one classifier) and the lazily computed background
+ * embeddings for custom categories.
  */
 final class Scorer {
   private static final System.Logger LOG = System.getLogger(Scorer.class.getName());
@@ -23,6 +24,8 @@ final class Scorer {
   final EncoderModel model;
   final Taxonomy nativeTaxonomy;
   private final Map<String, TaxonomyPlan> plans = new ConcurrentHashMap<>();
+  /** Embeddings of {@link Prototypes#BACKGROUND}, computed on first use. */
+  private volatile float[][] background;
 
   Scorer(EncoderModel model, Taxonomy nativeTaxonomy) {
     this.model = model;
@@ -58,9 +61,33 @@ final class Scorer {
     return p;
   }
 
-  private float[][] embedExamples(List<String> examples, Cancellation cancellation) {
-    List<Layout.Seq> rows = new ArrayList<>(examples.size());
-    for (String e : examples) {
+  private Prototypes embedExamples(List<String> examples, Cancellation cancellation) {
+    float[][] emb = embedTexts(examples, cancellation);
+    EncoderConfig cfg = model.config;
+    if (!Double.isNaN(cfg.customC0)) {
+      return Prototypes.fixed(emb, cfg.customC0, cfg.customTau);
+    }
+    return Prototypes.calibrated(emb, background(cancellation));
+  }
+
+  private float[][] background(Cancellation cancellation) {
+    float[][] b = background;
+    if (b == null) {
+      synchronized (this) {
+        b = background;
+        if (b == null) {
+          b = embedTexts(Prototypes.BACKGROUND, cancellation);
+          background = b;
+        }
+      }
+    }
+    return b;
+  }
+
+  /** Embeddings of texts as prompt checks (head+tail cut to one input), L2-normalized. */
+  private float[][] embedTexts(List<String> texts, Cancellation cancellation) {
+    List<Layout.Seq> rows = new ArrayList<>(texts.size());
+    for (String e : texts) {
       long[] ids = Layout.headTail(model.tokenizer.encodeContent(e), model.layout.maxTokens - 2);
       rows.add(model.layout.single(ids, 0, ids.length));
     }
@@ -154,11 +181,9 @@ final class Scorer {
           for (int r = customFrom; r < customTo; r++) {
             float[] v = out.embeddings()[r].clone();
             normalize(v);
-            for (float[] proto : e.prototypes()) {
-              cos = Math.max(cos, dot(v, proto));
-            }
+            cos = Math.max(cos, Prototypes.best(v, e.prototypes().examples, -1));
           }
-          double s = cfg.customProbability(cos);
+          double s = e.prototypes().score(cos);
           b.category(e.category().code(), s);
           unsafe = Math.max(unsafe, s);
         }

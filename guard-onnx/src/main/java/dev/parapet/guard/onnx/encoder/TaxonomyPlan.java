@@ -31,7 +31,7 @@ final class TaxonomyPlan {
   }
 
   /** One request category and how it is scored. */
-  record Entry(Category category, Kind kind, int label, float[][] prototypes) {}
+  record Entry(Category category, Kind kind, int label, Prototypes prototypes) {}
 
   final List<Entry> entries;
   /** Every model category label is enabled: P(unsafe) is reported as the model says. */
@@ -61,9 +61,9 @@ final class TaxonomyPlan {
     this.unscored = List.copyOf(none);
   }
 
-  /** Classifies the categories; {@code embed} computes prototype embeddings for custom categories' examples. */
+  /** Classifies the categories; {@code embed} learns custom categories from their examples. */
   static TaxonomyPlan build(Taxonomy request, Taxonomy nativeTaxonomy, List<String> labels,
-      java.util.function.Function<List<String>, float[][]> embed) {
+      java.util.function.Function<List<String>, Prototypes> embed) {
     List<Entry> entries = new ArrayList<>();
     for (Category c : request.categories()) {
       int label = labels.indexOf(c.code());
