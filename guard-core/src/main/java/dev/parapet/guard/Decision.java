@@ -1,6 +1,6 @@
 package dev.parapet.guard;
 
-/** The outcome of a check. */
+/** The outcome of a check. Immutable (an enum), so thread-safe. */
 public enum Decision {
   ALLOW,
   FLAG,

@@ -47,8 +47,14 @@ final class DefaultGuard implements Guard {
   private static final System.Logger LOG = System.getLogger(Guard.class.getName());
   private static final AtomicInteger POOL_IDS = new AtomicInteger();
 
-  /** Cache key: classifier id + effective taxonomy hash + normalized turns (roles and texts). */
-  record CacheKey(String classifierId, String taxonomyHash, List<Turn> turns) {}
+  /** Texts longer than this (all turns together) are keyed by a SHA-256 digest instead of held in the key. */
+  static final int KEY_INLINE_CHARS = 2048;
+
+  /**
+   * Cache key: classifier id + effective taxonomy hash + the normalized turns (roles and texts), held as the
+   * turn list when short, else as a SHA-256 digest of them, so a full cache of long inputs stays small.
+   */
+  record CacheKey(String classifierId, String taxonomyHash, Object content) {}
 
   final Classifier classifier;
   final ClassifierInfo info;
@@ -269,6 +275,7 @@ final class DefaultGuard implements Guard {
     FutureTask<Verdict> task = new FutureTask<>(() -> {
       // The classification runs right here on the executor thread; the timeout (if any) is enforced below by
       // cancelling this task, so no second executor thread is needed (which could deadlock a bounded pool).
+      ensureOpen(); // a user-supplied executor may run it after close()
       Verdict v = runCheck(conversation, cancel, false, done, false);
       if (v != null) {
         result.complete(v);
@@ -277,7 +284,12 @@ final class DefaultGuard implements Guard {
     }) {
       @Override
       protected void done() {
-        if (!isCancelled()) {
+        if (isCancelled()) {
+          // Cancelled by close() while queued (a timeout cancels only after taking `done`).
+          if (done.compareAndSet(false, true)) {
+            result.completeExceptionally(new IllegalStateException("the Guard was closed before this check ran"));
+          }
+        } else {
           try {
             get();
           } catch (ExecutionException e) {
@@ -380,7 +392,13 @@ final class DefaultGuard implements Guard {
       return;
     }
     if (ownedPool != null) {
-      ownedPool.shutdownNow(); // interrupts in-flight async checks; they end as CANCELLED failures
+      // Interrupts running checks (they end as CANCELLED failure verdicts) and cancels queued ones, so that every
+      // future handed out completes.
+      for (Runnable queued : ownedPool.shutdownNow()) {
+        if (queued instanceof java.util.concurrent.Future) {
+          ((java.util.concurrent.Future<?>) queued).cancel(false);
+        }
+      }
       try {
         // Give running classifications a moment to notice before the classifier's native memory goes away.
         ownedPool.awaitTermination(5, TimeUnit.SECONDS);
@@ -480,7 +498,24 @@ final class DefaultGuard implements Guard {
   }
 
   CacheKey key(TextNormalizer.Result p) {
-    return new CacheKey(info.id(), effectiveTaxonomy.hash(), p.conversation().turns());
+    Conversation c = p.conversation();
+    Object content = c.length() <= KEY_INLINE_CHARS ? c.turns() : digest(c);
+    return new CacheKey(info.id(), effectiveTaxonomy.hash(), content);
+  }
+
+  private static String digest(Conversation c) {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      for (Turn t : c.turns()) {
+        // role and length prefix each turn, so no two different turn lists produce the same byte stream
+        md.update((byte) t.role().ordinal());
+        md.update(java.nio.ByteBuffer.allocate(4).putInt(t.text().length()).array());
+        md.update(t.text().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      return "sha256:" + java.util.HexFormat.of().formatHex(md.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+    }
   }
 
   Verdict emptyVerdict(TextNormalizer.Result p, long t0) {

@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.parapet.guard.policy.FailureMode;
 
 /**
- * Why a check could not be completed, and which failure mode decided the verdict. Immutable.
+ * Why a check could not be completed, and which failure mode decided the verdict. Immutable and thread-safe.
  *
  * @param kind what went wrong
  * @param message the error's message

@@ -65,8 +65,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * A bounded Caffeine cache (default 10,000 entries) keyed by classifier id, the hash of the taxonomy the
  * classifier is given (the policy's {@link Policy#effectiveTaxonomy effective taxonomy}) and the normalized
- * turns. It holds scores, not verdicts, so guards derived with {@link #newBuilder()} that only change the
- * policy's thresholds share hits. Streaming sessions never use it.
+ * turns (conversations over 2,048 chars are keyed by a SHA-256 digest, so an entry stays small whatever the
+ * input size). It holds scores, not verdicts, so guards derived with {@link #newBuilder()} that only change the
+ * policy's thresholds share hits. Failures are never cached; streaming sessions never use it.
  *
  * <h2>Ownership</h2>
  *
@@ -108,8 +109,12 @@ public interface Guard extends AutoCloseable {
   List<Verdict> checkAll(List<Conversation> conversations);
 
   /**
-   * Judges on the guard's executor. The future always completes with a verdict (failures and timeouts become
-   * failure verdicts), except with {@link IllegalStateException} when the guard is closed before it runs.
+   * Judges on the guard's executor. The future always completes: with a verdict (failures and timeouts become
+   * failure verdicts; with a timeout set, the future completes when it passes even if the classifier ignores
+   * the cancellation), or exceptionally with {@link IllegalStateException} when the guard is closed before the
+   * check runs.
+   *
+   * @throws IllegalStateException if the guard is already closed
    */
   CompletableFuture<Verdict> checkAsync(Conversation conversation);
 

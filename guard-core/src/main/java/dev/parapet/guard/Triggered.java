@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.parapet.guard.policy.Action;
 
 /**
- * A category whose rule fired. Immutable.
+ * A category whose rule fired. Immutable and thread-safe.
  *
  * @param code the taxonomy code
  * @param name the category's name

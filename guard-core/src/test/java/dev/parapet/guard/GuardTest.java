@@ -114,6 +114,19 @@ class GuardTest {
   }
 
   @Test
+  void threeLevelScores_strictBlocksControversial_looseAllows() {
+    ScriptedClassifier c = ScriptedClassifier.builder().categoryScores(false)
+        .exact("borderline", dev.parapet.guard.spi.Scores.builder().unsafe(0.3).controversial(0.4).build()).build();
+    try (Guard strict = Guard.builder().classifier(c).build();
+        Guard loose = strict.newBuilder().policy(PolicySpec.parse("severity=loose")).build()) {
+      assertTrue(strict.checkPrompt("borderline").isBlocked());
+      Verdict v = loose.checkPrompt("borderline");
+      assertTrue(v.isAllowed(), v.toString());
+      assertTrue(v.cached());
+    }
+  }
+
+  @Test
   void classifierWithoutCategoryScores_judgedByDefaultRuleOnUnsafe() {
     try (Guard g = Guard.builder().classifier(scripted().categoryScores(false).build()).build()) {
       Verdict v = g.checkPrompt("pipe bomb");
@@ -486,6 +499,40 @@ class GuardTest {
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
     assertThrows(IllegalStateException.class, () -> g.checkAsync(Conversation.ofPrompt("x")));
     assertThrows(IllegalStateException.class, () -> g.openStream(Conversation.ofPrompt("x")));
+  }
+
+  @Test
+  void close_withPendingAsyncChecks_everyFutureCompletes() throws Exception {
+    ScriptedClassifier c = scripted().build();
+    Guard g = Guard.builder().classifier(c).build();
+    List<java.util.concurrent.CompletableFuture<Verdict>> futures = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      futures.add(g.checkAsync(Conversation.ofPrompt(i % 2 == 0 ? "slow " + i : "fast " + i)));
+    }
+    g.close();
+    for (java.util.concurrent.CompletableFuture<Verdict> f : futures) {
+      try {
+        Verdict v = f.get(30, TimeUnit.SECONDS);
+        if (v.failure().isPresent()) {
+          assertTrue(v.isBlocked(), "running checks end as fail-closed failures: " + v);
+        }
+      } catch (java.util.concurrent.ExecutionException e) {
+        assertTrue(e.getCause() instanceof IllegalStateException, e.toString());
+      }
+    }
+  }
+
+  @Test
+  void cache_longInputs_areKeyedByDigestAndStillHit() {
+    ScriptedClassifier c = scripted().build();
+    try (Guard g = Guard.builder().classifier(c).build()) {
+      String longText = "pipe bomb " + "z".repeat(5000);
+      assertFalse(g.checkPrompt(longText).cached());
+      assertTrue(g.checkPrompt(longText).cached());
+      assertFalse(g.checkPrompt(longText + "!").cached(), "a different long text is a different key");
+      assertFalse(g.checkResponse(longText, "ok").cached());
+      assertEquals(3, c.classifyCalls());
+    }
   }
 
   @Test

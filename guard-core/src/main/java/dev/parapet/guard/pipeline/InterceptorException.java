@@ -5,7 +5,7 @@ import dev.parapet.guard.GuardException;
 /**
  * A step of a {@link GuardedPipeline} failed: an interceptor (or the model) threw or returned null. The
  * message and {@link #stepName()} name the step; the cause is the original exception. Thrown once: outer
- * interceptors that let it pass do not wrap it again.
+ * interceptors that let it pass do not wrap it again. State set at construction.
  */
 public class InterceptorException extends GuardException {
   private static final long serialVersionUID = 1L;

@@ -7,7 +7,7 @@ import dev.parapet.guard.Verdict;
 
 /**
  * The error a {@link StreamGuard} publisher ends with when the guard stopped the stream. Carries the verdict;
- * the withheld text is not in it (it must not be shown).
+ * the withheld text is not in it (it must not be shown). State set at construction; the verdict is immutable.
  */
 public class StreamBlockedException extends GuardException {
   private static final long serialVersionUID = 1L;

@@ -1,6 +1,9 @@
 package dev.parapet.guard.policy;
 
-/** What a triggered rule does. Ordered by severity: the verdict takes the most severe triggered action. */
+/**
+ * What a triggered rule does. Ordered by severity: the verdict takes the most severe triggered action.
+ * Immutable (an enum), so thread-safe.
+ */
 public enum Action {
   /** Let it through (a rule that never triggers; {@code off} in a spec). */
   ALLOW,

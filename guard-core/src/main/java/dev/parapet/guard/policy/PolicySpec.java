@@ -23,7 +23,7 @@ import java.util.Set;
  *   <li>{@code onError}: {@code closed} or {@code open}.
  * </ul>
  *
- * Errors name the key and list the allowed values.
+ * Errors name the key and list the allowed values. Stateless (static methods only), so thread-safe.
  */
 public final class PolicySpec {
   private PolicySpec() {}

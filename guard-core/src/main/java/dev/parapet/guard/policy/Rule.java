@@ -3,7 +3,7 @@ package dev.parapet.guard.policy;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A threshold and the action taken when a score reaches it. Immutable.
+ * A threshold and the action taken when a score reaches it. Immutable and thread-safe.
  *
  * @param action what happens when {@code score >= threshold}
  * @param threshold in [0, 1]

@@ -1,6 +1,6 @@
 package dev.parapet.guard.policy;
 
-/** How a three-level model's "controversial" level counts. */
+/** How a three-level model's "controversial" level counts. Immutable (an enum), so thread-safe. */
 public enum SeverityMode {
   /** Controversial counts as unsafe: the effective P(unsafe) is unsafe + controversial. */
   STRICT,

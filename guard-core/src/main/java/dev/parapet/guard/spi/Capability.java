@@ -1,6 +1,6 @@
 package dev.parapet.guard.spi;
 
-/** What a {@link Classifier} can do, as reported in {@link ClassifierInfo}. */
+/** What a {@link Classifier} can do, as reported in {@link ClassifierInfo}. Immutable (an enum), so thread-safe. */
 public enum Capability {
   /** Judges user prompts. */
   PROMPT,

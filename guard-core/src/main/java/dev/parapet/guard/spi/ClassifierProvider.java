@@ -5,7 +5,9 @@ import java.util.Map;
 /**
  * Creates classifiers by name; found by an explicit {@link java.util.ServiceLoader} call (for example when
  * {@code Guard.builder().build()} is given no classifier, it looks for the provider whose
- * {@link #isDefault()} is true). Implementations must have a public no-argument constructor.
+ * {@link #isDefault()} is true). Implementations must have a public no-argument constructor and be
+ * thread-safe ({@code create} may be called from any thread; a ServiceLoader instance is not shared by the
+ * Guard, though).
  */
 public interface ClassifierProvider {
   /** Short unique name, such as {@code "default"} or {@code "onnx-decoder"}. */

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Records that an input was longer than what the classifier reads at once, and how it was handled. Never
- * silent: a {@code Verdict} carries it.
+ * silent: a {@code Verdict} carries it. Immutable and thread-safe.
  *
  * @param originalLength length of the input in {@code unit}s
  * @param keptLength how much of it was read (equal to {@code originalLength} for strategies that read every

@@ -6,7 +6,8 @@ import java.io.UncheckedIOException;
 
 /**
  * Built-in taxonomy presets. Each call parses a bundled JSON resource and returns an immutable taxonomy, so
- * there is no shared mutable state; cache the result if you call it in a hot loop.
+ * there is no shared mutable state and every method is thread-safe; cache the result if you call it in a hot
+ * loop.
  */
 public final class Taxonomies {
   private Taxonomies() {}

@@ -48,6 +48,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ScriptedClassifier implements Classifier {
   private final ClassifierInfo info;
   private final List<Rule> rules;
+  private final List<Exact> exact;
   private final List<String> throwOn;
   private final List<Sleep> sleeps;
   private final boolean categoryScores;
@@ -68,6 +69,8 @@ public final class ScriptedClassifier implements Classifier {
 
   private record Rule(String keyword, String code, double p) {}
 
+  private record Exact(String text, Scores scores) {}
+
   private record Sleep(String keyword, Duration duration) {}
 
   private ScriptedClassifier(Builder b) {
@@ -80,6 +83,7 @@ public final class ScriptedClassifier implements Classifier {
     }
     this.info = new ClassifierInfo(b.id, b.taxonomy, caps, b.maxInputTokens, "none");
     this.rules = List.copyOf(b.rules);
+    this.exact = List.copyOf(b.exact);
     this.throwOn = List.copyOf(b.throwOn);
     this.sleeps = List.copyOf(b.sleeps);
     this.categoryScores = b.categoryScores;
@@ -220,6 +224,22 @@ public final class ScriptedClassifier implements Classifier {
       }
     }
     Taxonomy tax = request.taxonomy();
+    for (Exact e : exact) {
+      if (e.text().equals(text)) {
+        // Scripted scores as given, minus categories the request's taxonomy lacks.
+        Scores.Builder b = Scores.builder().unsafe(e.scores().unsafe());
+        e.scores().controversial().ifPresent(b::controversial);
+        e.scores().categories().forEach((code, p) -> {
+          if (tax.contains(code)) {
+            b.category(code, p);
+          }
+        });
+        if (truncation != null) {
+          b.truncation(truncation);
+        }
+        return b.build();
+      }
+    }
     double unsafe = safeScore;
     Map<String, Double> cats = new LinkedHashMap<>();
     for (String code : tax.codes()) {
@@ -314,6 +334,7 @@ public final class ScriptedClassifier implements Classifier {
     private String id = "scripted@1";
     private Taxonomy taxonomy = Taxonomies.llamaGuard3();
     private final List<Rule> rules = new ArrayList<>();
+    private final List<Exact> exact = new ArrayList<>();
     private final List<String> throwOn = new ArrayList<>();
     private final List<Sleep> sleeps = new ArrayList<>();
     private boolean categoryScores = true;
@@ -342,6 +363,16 @@ public final class ScriptedClassifier implements Classifier {
         throw new IllegalArgumentException("p must be in [0, 1], was " + p);
       }
       rules.add(new Rule(keyword.toLowerCase(Locale.ROOT), code, p));
+      return this;
+    }
+
+    /**
+     * The judged text equal to {@code text} (after the Guard's normalization) gets exactly these scores (for
+     * three-level or hand-made score shapes); categories outside the request taxonomy are dropped. Exact rules
+     * are tried before keyword rules.
+     */
+    public Builder exact(String text, Scores scores) {
+      exact.add(new Exact(requireNonNull(text, "text"), requireNonNull(scores, "scores")));
       return this;
     }
 
