@@ -52,6 +52,7 @@ public final class ContentTokenizer implements AutoCloseable {
   private final HuggingFaceTokenizer content;
   private final Map<String, Long> tokenIds;
   private final Set<Long> specialIds;
+  private final Set<String> specialTokens;
   private final int vocabSize;
   private final long unkId;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -63,6 +64,13 @@ public final class ContentTokenizer implements AutoCloseable {
     this.content = content;
     this.tokenIds = tokenIds;
     this.specialIds = specialIds;
+    Set<String> names = new LinkedHashSet<>();
+    tokenIds.forEach((t, id) -> {
+      if (specialIds.contains(id)) {
+        names.add(t);
+      }
+    });
+    this.specialTokens = Collections.unmodifiableSet(names);
     this.vocabSize = vocabSize;
     this.unkId = unkId;
   }
@@ -235,6 +243,15 @@ public final class ContentTokenizer implements AutoCloseable {
   public Set<Long> specialIds() {
     checkOpen();
     return specialIds;
+  }
+
+  /**
+   * The text of every special added token ({@code <|eot_id|>}, {@code <bos>}, ...): prompt builders split
+   * template text at these to place the special ids themselves. Unmodifiable.
+   */
+  public Set<String> specialTokens() {
+    checkOpen();
+    return specialTokens;
   }
 
   /** Where the tokenizer was loaded from. */

@@ -136,7 +136,7 @@ public final class TinyDecoderFixture {
     n.put("num_attention_heads", c.heads());
     n.put("num_key_value_heads", c.kvHeads());
     n.put("head_dim", c.headDim());
-    n.put("vocab_size", c.vocabSize());
+    n.put("vocab_size", c.logitsVocab()); // the model's vocabulary (the LM head)
     n.put("max_position_embeddings", 4096);
     n.put("rms_norm_eps", 1e-5);
     n.put("rope_theta", 10000.0);
