@@ -242,7 +242,9 @@ public interface Guard extends AutoCloseable {
 
     /**
      * The executor for {@link Guard#checkAsync} and for enforcing timeouts. Not owned: the guard never shuts it
-     * down. Default: a guard-owned pool of daemon threads ({@code max(2, cores)}), shut down on close.
+     * down. It must run tasks on other threads (a direct executor cannot enforce a timeout: the caller would be
+     * the one classifying). Default: a guard-owned pool of daemon threads ({@code max(2, cores)}, started
+     * lazily, idle ones end after 30 s), shut down on close.
      */
     public Builder executor(Executor executor) {
       this.executor = requireNonNull(executor, "executor");

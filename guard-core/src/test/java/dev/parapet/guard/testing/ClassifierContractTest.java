@@ -41,7 +41,7 @@ import org.junit.jupiter.api.TestInstance;
  *
  * One classifier is created for the whole class (models are expensive) and closed after it; the close test
  * creates its own. Override the hooks to describe what the backend can do. Requires JUnit 5 on the test
- * classpath.
+ * classpath. The test class itself is driven by JUnit on one thread (its thread test makes its own threads).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class ClassifierContractTest {
