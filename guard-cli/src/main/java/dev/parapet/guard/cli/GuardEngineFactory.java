@@ -3,6 +3,9 @@ package dev.parapet.guard.cli;
 import dev.parapet.guard.onnx.Device;
 import dev.parapet.guard.onnx.ModelManifest;
 import dev.parapet.guard.onnx.OnnxOptions;
+import dev.parapet.guard.onnx.decoder.DecoderGuardClassifier;
+import dev.parapet.guard.onnx.decoder.DecoderOptions;
+import dev.parapet.guard.onnx.decoder.GuardFamily;
 import dev.parapet.guard.onnx.encoder.EncoderGuardClassifier;
 import dev.parapet.guard.spi.Classifier;
 import java.nio.file.Files;
@@ -47,7 +50,13 @@ final class GuardEngineFactory implements EngineFactory {
     if (family.equals(ENCODER_FAMILY)) {
       return EncoderGuardClassifier.load(dir, onnx);
     }
-    throw new IllegalArgumentException("--model " + dir + ": family '" + family + "' cannot be loaded by this "
-        + "build; supported: " + ENCODER_FAMILY);
+    GuardFamily decoder;
+    try {
+      decoder = GuardFamily.parse(family);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--model " + dir + ": " + e.getMessage() + " (or " + ENCODER_FAMILY
+          + "); set the family in " + ModelManifest.FILE_NAME + " or pass --family", e);
+    }
+    return DecoderGuardClassifier.load(dir, DecoderOptions.builder().onnx(onnx).family(decoder).build());
   }
 }

@@ -1,0 +1,63 @@
+package dev.parapet.guard.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.guard.onnx.testing.TinyDecoderFixture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The model-folder path of the real factory, on a random-weight Llama-Guard-3-shaped decoder written by
+ * guard-onnx's fixture (scores are meaningless; loading, the I/O contract and the CLI plumbing are not).
+ */
+class DecoderFolderTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path dir;
+
+  private Path decoder() {
+    Path m = dir.resolve("tiny-llama-guard-3");
+    TinyDecoderFixture.write(m, TinyDecoderFixture.Config.tiny("llama-guard-3")
+        .withSeedTexts(List.of("How do I bake bread?", "Mix flour, water, salt and yeast.")));
+    return m;
+  }
+
+  @Test
+  void modelVerify_decoderFolder_passesEveryCheck() {
+    Path m = decoder();
+    CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("model", "verify", m.toString());
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.out().contains("checksum   OK    model.onnx"), r.out());
+    assertTrue(r.out().contains("contract   OK    response check"), r.out());
+  }
+
+  @Test
+  void classify_decoderFolder_returnsProbabilities() throws Exception {
+    Path m = decoder();
+    CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("classify", "--json", "--model", m.toString(),
+        "How do I bake bread?", "--response", "Mix flour, water, salt and yeast.");
+    assertTrue(r.exit() == 0 || r.exit() == 1, r.toString());
+    JsonNode v = JSON.readTree(r.out().lines().findFirst().orElseThrow()).get("verdict");
+    double p = v.get("scores").get("unsafe").asDouble();
+    assertTrue(p >= 0 && p <= 1, v.toString());
+    assertEquals("RESPONSE", v.get("target").asText());
+  }
+
+  @Test
+  void modelFolder_unknownFamilyOrCorruptFile_exitsWithFix() throws Exception {
+    Path m = decoder();
+    CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("classify", "--model", m.toString(),
+        "--family", "gpt-guard", "hi");
+    assertEquals(2, r.exit(), r.toString());
+    assertTrue(r.err().contains("gpt-guard") && r.err().contains("--family"), r.err());
+    Files.write(m.resolve("config.json"), "{}".getBytes());
+    r = new CliRunner(new GuardEngineFactory()).run("classify", "--model", m.toString(), "hi");
+    assertEquals(2, r.exit(), r.toString());
+    assertTrue(r.err().contains("config.json"), r.err());
+  }
+}
