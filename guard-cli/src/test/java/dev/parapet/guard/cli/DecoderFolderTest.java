@@ -49,6 +49,22 @@ class DecoderFolderTest {
   }
 
   @Test
+  void stream_decoderFolder_replaysThroughTheKvCachedSession() throws Exception {
+    Path m = decoder();
+    String response = "Mix flour, water, salt and yeast. Knead it and bake it.";
+    CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("stream", "--json", "--model", m.toString(),
+        "--check-every", "2", "--prompt", "How do I bake bread?", response);
+    assertTrue(r.exit() == 0 || r.exit() == 1, r.toString());
+    List<String> lines = r.out().lines().toList();
+    JsonNode summary = JSON.readTree(lines.get(lines.size() - 1));
+    assertTrue(summary.get("summary").asBoolean(), r.out());
+    assertEquals(11, summary.get("steps").asInt());
+    // whatever the random weights decide, what was released is a prefix of the response
+    assertTrue(response.startsWith(summary.get("released").asText()), r.out());
+    assertEquals(summary.get("stopped").asBoolean() ? 1 : 0, r.exit());
+  }
+
+  @Test
   void modelFolder_unknownFamilyOrCorruptFile_exitsWithFix() throws Exception {
     Path m = decoder();
     CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("classify", "--model", m.toString(),
