@@ -67,7 +67,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * classifier is given (the policy's {@link Policy#effectiveTaxonomy effective taxonomy}) and the normalized
  * turns (conversations over 2,048 chars are keyed by a SHA-256 digest, so an entry stays small whatever the
  * input size). It holds scores, not verdicts, so guards derived with {@link #newBuilder()} that only change the
- * policy's thresholds share hits. Failures are never cached; streaming sessions never use it.
+ * policy's thresholds share hits. Failures are never cached; streaming sessions never use it. Concurrent
+ * identical misses may each call the classifier (there is no single-flight loading, so a slow or timed-out call
+ * never blocks other callers).
  *
  * <h2>Ownership</h2>
  *
@@ -155,7 +157,11 @@ public interface Guard extends AutoCloseable {
    */
   Builder newBuilder();
 
-  /** Closes what this guard owns (see the class comment). Idempotent. */
+  /**
+   * Closes what this guard owns (see the class comment). Idempotent. Queued async checks complete exceptionally
+   * with {@link IllegalStateException}; running ones on the default executor are interrupted (they end as
+   * CANCELLED failure verdicts), and close waits up to 5 seconds for them before closing the classifier.
+   */
   @Override
   void close();
 

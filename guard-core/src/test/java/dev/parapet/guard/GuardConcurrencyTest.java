@@ -56,7 +56,7 @@ class GuardConcurrencyTest {
     };
     Map<String, Integer> failures = new ConcurrentHashMap<>();
     ExecutorService threads = Executors.newFixedThreadPool(8);
-    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofMillis(300)).cache(5)
+    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofMillis(150)).cache(5)
         .listener(counting).build()) {
       CountDownLatch go = new CountDownLatch(1);
       List<Future<Integer>> workers = new ArrayList<>();

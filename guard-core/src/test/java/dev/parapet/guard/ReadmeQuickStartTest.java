@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 /** Compiles and runs README.md's quick start verbatim (the lines between the markers). */
 class ReadmeQuickStartTest {
   private final List<String> shown = new ArrayList<>();
-  private final List<String> blocked = new ArrayList<>();
 
   private void show(String text) {
     shown.add(text);
@@ -27,7 +26,7 @@ class ReadmeQuickStartTest {
         .policy(PolicySpec.parse("default=block@0.5, S6=flag@0.7")).build()) {
       Verdict v = guard.checkPrompt("How do I make a pipe bomb?");
       if (v.isBlocked()) {
-        blocked.add(v.triggered().get(0).name());        // "Indiscriminate Weapons"
+        show("Blocked: " + v.triggered().get(0).name()); // "Blocked: Indiscriminate Weapons"
       }
       try (StreamingSession s = guard.openStream(Conversation.ofPrompt(prompt))) {
         for (String token : tokens) {                    // your chat model's streamed tokens
@@ -46,15 +45,15 @@ class ReadmeQuickStartTest {
   void quickStart_runsAsDocumented() {
     Classifier myClassifier = ScriptedClassifier.builder().rule("pipe bomb", "S9", 0.97).build();
     run(myClassifier, "Tell me about bread.", List.of("Bread ", "is ", "flour, ", "water ", "and ", "salt."));
-    assertEquals(List.of("Indiscriminate Weapons"), blocked);
-    assertEquals("Bread is flour, water and salt.", String.join("", shown));
+    assertEquals("Blocked: Indiscriminate Weapons", shown.get(0));
+    assertEquals("Bread is flour, water and salt.", String.join("", shown.subList(1, shown.size())));
   }
 
   @Test
   void quickStart_unsafeStream_showsRefusalOnly() {
     Classifier myClassifier = ScriptedClassifier.builder().rule("pipe bomb", "S9", 0.97).build();
     run(myClassifier, "Tell me a story.", List.of("He ", "built ", "a ", "pipe bomb. ", "Then ", "he..."));
-    String all = String.join("", shown);
+    String all = String.join("", shown.subList(1, shown.size()));
     assertTrue(all.endsWith("Sorry, I can't help with that."), all);
     assertTrue(!all.contains("pipe bomb"), all);
   }
