@@ -305,8 +305,15 @@ final class DefaultGuard implements Guard {
     try {
       executor.execute(task);
     } catch (RejectedExecutionException e) {
-      ensureOpen();
-      throw e;
+      ensureOpen(); // closed meanwhile: ISE, as documented
+      // A saturated user executor: the same outcome as a sync check whose hop is rejected.
+      done.set(true);
+      long t0 = ticker.read();
+      listeners.classifierFailed(conversation, e);
+      Verdict v = failureVerdict(normalizer.normalize(conversation), Attempt.failed(Failure.Kind.CANCELLED, e), t0);
+      listeners.checkFinished(conversation, v);
+      result.complete(v);
+      return result;
     }
     if (timeout != null) {
       CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {

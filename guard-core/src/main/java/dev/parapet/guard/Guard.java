@@ -114,7 +114,8 @@ public interface Guard extends AutoCloseable {
    * Judges on the guard's executor. The future always completes: with a verdict (failures and timeouts become
    * failure verdicts; with a timeout set, the future completes when it passes even if the classifier ignores
    * the cancellation), or exceptionally with {@link IllegalStateException} when the guard is closed before the
-   * check runs.
+   * check runs. If the executor rejects the task, the future holds a CANCELLED failure verdict (the policy's
+   * failure mode decides), as a synchronous check with a timeout would.
    *
    * @throws IllegalStateException if the guard is already closed
    */

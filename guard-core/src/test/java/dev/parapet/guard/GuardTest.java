@@ -303,6 +303,34 @@ class GuardTest {
   }
 
   @Test
+  void rejectingExecutor_asyncAndTimedChecksBecomeCancelledFailures() throws Exception {
+    java.util.concurrent.Executor rejecting = r -> {
+      throw new java.util.concurrent.RejectedExecutionException("full");
+    };
+    try (Guard g = Guard.builder().classifier(scripted().build()).executor(rejecting)
+        .timeout(Duration.ofSeconds(5)).build()) {
+      Verdict async = g.checkAsync(Conversation.ofPrompt("x")).get(30, TimeUnit.SECONDS);
+      assertEquals(Failure.Kind.CANCELLED, async.failure().orElseThrow().kind());
+      assertTrue(async.isBlocked());
+      Verdict sync = g.checkPrompt("x");
+      assertEquals(Failure.Kind.CANCELLED, sync.failure().orElseThrow().kind());
+    }
+  }
+
+  @Test
+  void userExecutor_isUsedForAsync_andNotShutDownOnClose() throws Exception {
+    java.util.concurrent.ExecutorService mine = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      try (Guard g = Guard.builder().classifier(scripted().build()).executor(mine).build()) {
+        assertTrue(g.checkAsync(Conversation.ofPrompt("pipe bomb")).get(30, TimeUnit.SECONDS).isBlocked());
+      }
+      assertFalse(mine.isShutdown());
+    } finally {
+      mine.shutdownNow();
+    }
+  }
+
+  @Test
   void check_timeout_cancelsTheWorkAndFailsClosed() throws Exception {
     ScriptedClassifier c = scripted().build();
     try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofMillis(50)).build()) {

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings("try") // closing the SubmissionPublisher inside its try block is how a test completes the stream
 class StreamGuardTest {
   private static final Conversation PROMPT = Conversation.ofPrompt("Tell me a story.");
   private static final StreamOptions EVERY_TOKEN =
