@@ -331,7 +331,7 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
   }
 
   /** A request turned into ids. */
-  record Prepared(Plan plan, Target target, long[] head, long[] judged, Truncation truncation) {}
+  record Prepared(Plan plan, Target target, long[] head, long[] judged, Truncation truncation, int contextTokens) {}
 
   Prepared prepare(ClassificationRequest request, CategoryMode mode) {
     Conversation c = request.conversation();
@@ -368,7 +368,8 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
     Truncation truncation = null;
     if (original > budget) {
       boolean dropped = false;
-      while (!groupIds.isEmpty() && context + judged.length > budget) {
+      // drop the oldest turns, but keep the one right before the judged turn (the prompt a response answers)
+      while (groupIds.size() > 1 && context + judged.length > budget) {
         context -= groupIds.remove(0).length;
         dropped = true;
       }
@@ -381,7 +382,8 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
       truncation = new Truncation(original, context + judged.length, "tokens", strategy);
     }
     groupIds.add(label);
-    return new Prepared(plan, target, PromptEncoder.concat(groupIds.toArray(new long[0][])), judged, truncation);
+    return new Prepared(plan, target, PromptEncoder.concat(groupIds.toArray(new long[0][])), judged, truncation,
+        context);
   }
 
   /** The judged text and the fixed trailer, as one run. */
@@ -648,10 +650,11 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
   }
 
   /** See {@link #open}. Used from one thread. */
-  private final class StreamSession implements Session {
+  final class StreamSession implements Session {
     private final ClassificationRequest request;
     private final Plan plan;
     private final int budget;
+    private final int contextTokens;
     private KvCache committed;
     private long[] committedIds = new long[0];
     private final StringBuilder response = new StringBuilder();
@@ -667,6 +670,7 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
       this.plan = p.plan();
       int fixed = plan.prefix().length + p.head().length + plan.maxSuffixLength() + plan.chain().length;
       this.budget = maxContext - fixed;
+      this.contextTokens = p.contextTokens();
       try (KvCache prefix = prefixKv(plan.prefix(), request)) {
         this.committed = runtime.extend(prefix, new long[][] {p.head()}, request.cancellation(), "stream head");
       }
@@ -728,7 +732,7 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
           }
           long[] kept = headTail(ids, budget);
           tail = Arrays.copyOfRange(kept, common, kept.length);
-          truncation = new Truncation(ids.length, budget, "tokens", "head+tail");
+          truncation = new Truncation(contextTokens + ids.length, contextTokens + budget, "tokens", "head+tail");
         }
         if (format.onePromptPerCategory()) {
           double[] yes = new double[plan.suffixes().size()];
@@ -755,6 +759,16 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
     /** The committed cache's length in tokens (prefix + conversation + committed response); for tests. */
     int committedCacheLength() {
       return committed.length();
+    }
+
+    /** A bitwise copy of the committed KV tensors; for tests. */
+    byte[][] committedSnapshot() {
+      return committed.snapshot();
+    }
+
+    /** Response tokens (judged content + trailer) the next score would read; for tests. */
+    int responseTokens() {
+      return encodeJudged(response.toString()).length;
     }
 
     @Override

@@ -19,8 +19,9 @@ import java.util.Optional;
  *   <li>{@code maxLogitsBytes} (256 MiB): the export computes logits for every input position, so the chunk
  *       shrinks until batch x chunk x vocab x 4 bytes fits.
  *   <li>{@code maxContextTokens} (8192, capped by config.json's {@code max_position_embeddings}): longer
- *       prompts drop the oldest context turns, then the middle of the judged text ("head+tail"), recorded as
- *       {@code Truncation} in the scores.
+ *       prompts drop the oldest context turns (keeping the turn right before the judged one), then the middle
+ *       of the judged text ("head+tail": its first and last halves), recorded as {@code Truncation} in the
+ *       scores. A streaming session keeps all context turns and applies head+tail to the response.
  *   <li>{@code prefixCacheEntries} (16): policy-prefix KV caches kept (one per taxonomy x target [x category
  *       in exact mode]); the least recently used is freed first.
  *   <li>{@code maxBatchSize} (8): rows per run in batched calls.

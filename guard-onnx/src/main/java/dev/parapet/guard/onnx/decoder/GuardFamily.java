@@ -52,10 +52,17 @@ public enum GuardFamily {
   /** The taxonomy the model was trained on (Llama Guard 3: the 1B's S1-S13; the 8B export names its own). */
   public Taxonomy nativeTaxonomy() {
     return switch (this) {
-      case LLAMA_GUARD_3, LLAMA_GUARD_4 -> Taxonomies.llamaGuard3OneB();
-      case QWEN3GUARD_GEN -> Qwen3GuardFormat.nativeTaxonomy();
-      case SHIELDGEMMA -> ShieldGemmaFormat.nativeTaxonomy();
+      case LLAMA_GUARD_3, LLAMA_GUARD_4 -> Natives.LLAMA_GUARD_3_1B;
+      case QWEN3GUARD_GEN -> Natives.QWEN3GUARD;
+      case SHIELDGEMMA -> Natives.SHIELDGEMMA;
     };
+  }
+
+  /** Immutable taxonomies, parsed once on first use (lazy holder). */
+  private static final class Natives {
+    static final Taxonomy LLAMA_GUARD_3_1B = Taxonomies.llamaGuard3OneB();
+    static final Taxonomy QWEN3GUARD = Qwen3GuardFormat.nativeTaxonomy();
+    static final Taxonomy SHIELDGEMMA = ShieldGemmaFormat.nativeTaxonomy();
   }
 
   @Override

@@ -1,0 +1,131 @@
+package dev.parapet.guard.onnx.decoder;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parapet.guard.Conversation;
+import dev.parapet.guard.spi.ClassificationRequest;
+import dev.parapet.guard.spi.Scores;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** IncrementalClassifier sessions: committed KV + forked suffix == full classify. */
+class StreamingSessionTest {
+  static final double TOL = 1e-5;
+  /** Largest |stream - classify| seen, printed for the report. */
+  static double maxSeen;
+  @TempDir static Path root;
+  static DecoderGuardClassifier lg3;
+
+  @BeforeAll
+  static void load() {
+    lg3 = DecoderGuardClassifier.load(Fixtures.model(root.resolve("lg3"), GuardFamily.LLAMA_GUARD_3),
+        DecoderOptions.builder().prefillChunkTokens(16).build());
+  }
+
+  @AfterAll
+  static void close() {
+    lg3.close();
+    System.out.println("StreamingSessionTest max |stream - classify| = " + maxSeen);
+  }
+
+  static void assertSame(Scores full, Scores streamed, String what) {
+    maxSeen = Math.max(maxSeen, Math.abs(full.unsafe() - streamed.unsafe()));
+    assertEquals(full.unsafe(), streamed.unsafe(), TOL, what);
+    assertEquals(full.categories().keySet(), streamed.categories().keySet(), what);
+    for (Map.Entry<String, Double> e : full.categories().entrySet()) {
+      maxSeen = Math.max(maxSeen, Math.abs(e.getValue() - streamed.categories().get(e.getKey())));
+      assertEquals(e.getValue(), streamed.categories().get(e.getKey()), TOL, what + " " + e.getKey());
+    }
+    assertEquals(full.truncation(), streamed.truncation(), what);
+  }
+
+  static void streamAndCompare(DecoderGuardClassifier c, Conversation prompt, List<String> chunks) {
+    streamAndCompare(c, prompt, chunks, true);
+  }
+
+  static void streamAndCompare(DecoderGuardClassifier c, Conversation prompt, List<String> chunks,
+      boolean withinContext) {
+    try (DecoderGuardClassifier.StreamSession s =
+        (DecoderGuardClassifier.StreamSession) c.open(ClassificationRequest.of(prompt, c.info().taxonomy()))) {
+      StringBuilder sofar = new StringBuilder();
+      long lastCommitted = 0;
+      for (String chunk : chunks) {
+        s.append(chunk);
+        sofar.append(chunk);
+        // only the last few tokens (and the fixed trailer) stay uncommitted: a check costs new tokens + suffix
+        // (the fixture's trailer "\n\n" is one token; beyond the context budget the tail is re-read instead)
+        assertTrue(!withinContext || s.responseTokens() - s.committedTokens() <= 2 + 1,
+            "uncommitted " + (s.responseTokens() - s.committedTokens()));
+        assertTrue(s.committedTokens() >= lastCommitted - 2, "commits only roll back at a changed boundary");
+        lastCommitted = s.committedTokens();
+        Scores full = c.classify(ClassificationRequest.of(prompt.withResponse(sofar.toString()), c.info().taxonomy()));
+        assertSame(full, s.score(), "after '" + sofar + "'");
+      }
+    }
+  }
+
+  @Test
+  void session_scoreAfterEachChunk_equalsClassifyOfTheTextSoFar() {
+    streamAndCompare(lg3, Conversation.ofPrompt("How do I change a tyre?"),
+        List.of("First, ", "loosen the ", "nuts. Then ", "jack up the car.", "\n\n", "Done", "  "));
+  }
+
+  @Test
+  void session_chunkSplittingAWord_rollsBackTheChangedBoundary() {
+    // "hel" is unknown to the fixture tokenizer (<unk>), "hello" is a word: the boundary token changes
+    streamAndCompare(lg3, Conversation.ofPrompt("say hi"), List.of("hel", "lo", " wor", "ld", " hello world hello"));
+  }
+
+  @Test
+  void score_leavesCommittedCacheBitwiseUnchanged() {
+    try (DecoderGuardClassifier.StreamSession s = (DecoderGuardClassifier.StreamSession) lg3.open(
+        ClassificationRequest.of(Conversation.ofPrompt("hello"), lg3.info().taxonomy()))) {
+      s.append("the quick brown fox jumps over the lazy dog and the cat");
+      long committed = s.committedTokens();
+      int length = s.committedCacheLength();
+      byte[][] before = s.committedSnapshot();
+      Scores a = s.score();
+      Scores b = s.score();
+      assertEquals(a, b);
+      assertEquals(committed, s.committedTokens());
+      assertEquals(length, s.committedCacheLength());
+      byte[][] after = s.committedSnapshot();
+      for (int i = 0; i < before.length; i++) {
+        assertArrayEquals(before[i], after[i], "KV tensor " + i);
+      }
+    }
+  }
+
+  @Test
+  void session_overContextBudget_matchesClassifyWithHeadTailTruncation() {
+    try (DecoderGuardClassifier small = DecoderGuardClassifier.load(root.resolve("lg3"),
+        DecoderOptions.builder().maxContextTokens(300).build())) {
+      String words = "the quick brown fox jumps over the lazy dog ".repeat(6);
+      streamAndCompare(small, Conversation.ofPrompt("hello"), List.of(words, words, words, "done"), false);
+    }
+  }
+
+  @Test
+  void shieldGemmaAndQwen_sessions_equalClassify() {
+    for (GuardFamily f : List.of(GuardFamily.SHIELDGEMMA, GuardFamily.QWEN3GUARD_GEN, GuardFamily.LLAMA_GUARD_4)) {
+      try (DecoderGuardClassifier c = DecoderGuardClassifier.load(Fixtures.model(root.resolve(f.id()), f))) {
+        streamAndCompare(c, Conversation.ofPrompt("tell me a joke about cats"),
+            List.of("Sure", ", here ", "is one about a cat."));
+      }
+    }
+  }
+
+  @Test
+  void open_onResponseConversation_isRejected() {
+    assertThrows(IllegalArgumentException.class, () -> lg3.open(
+        ClassificationRequest.of(Conversation.ofExchange("a", "b"), lg3.info().taxonomy())));
+  }
+}
