@@ -254,7 +254,7 @@ class StreamingSessionTest {
   @Test
   void incrementalTimeout_stopsAndTheStateIsStillClosed() throws Exception {
     ScriptedClassifier c = scripted().incremental(true).build();
-    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofMillis(50)).build();
+    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofSeconds(1)).build();
         StreamingSession s = g.openStream(PROMPT, every(1))) {
       assertEquals("a ", s.onToken("a ").released());
       StreamDecision d = s.onToken("slow");
