@@ -6,11 +6,13 @@ import java.util.Random;
 
 /**
  * Deterministic, benign English-like text for the benchmarks: a prompt and a response cut into stream tokens
- * the way a chat model emits them (a leading space then a word, punctuation on its own, a sentence end every
- * 10 to 24 words). Immutable and thread-safe.
+ * (one {@code onToken} call each), with a sentence end every 10 to 24 words. Immutable and thread-safe.
  *
- * <p>One stream token is one {@code onToken} call; backends may split it into more than one model token,
- * which the benchmarks report.
+ * <p>Two cuts of the same text, so that one stream token is about one model token on each backend:
+ * {@link Cut#WORDS} emits {@code " word"} (a leading space then a word, punctuation on its own), as a BPE or
+ * WordPiece chat model does; {@link Cut#PIECES} emits the space and the word as separate tokens, which is
+ * exactly one token each for the decoder fixture's word-level tokenizer (it splits whitespace, letter runs and
+ * punctuation runs apart).
  */
 final class ResponseText {
   static final String PROMPT =
@@ -32,10 +34,26 @@ final class ResponseText {
     "between", "twenty", "thirty", "degrees", "celsius", "measure", "grams", "scale", "ratio", "salt",
   };
 
+  /** How the response is cut into stream tokens. */
+  enum Cut {
+    /** {@code " word"}, {@code "."}: one stream token per word. */
+    WORDS,
+    /** {@code " "}, {@code "word"}, {@code "."}: spaces are tokens of their own. */
+    PIECES
+  }
+
   private ResponseText() {}
 
-  /** The first {@code count} stream tokens of the response (same for every call with the same count). */
+  /** The first {@code count} stream tokens of the response cut into {@link Cut#WORDS}. */
   static List<String> tokens(int count) {
+    return tokens(count, Cut.WORDS);
+  }
+
+  /**
+   * The first {@code count} stream tokens of the response (the same for every call with the same arguments; a
+   * shorter list is a prefix of a longer one).
+   */
+  static List<String> tokens(int count, Cut cut) {
     if (count < 0) {
       throw new IllegalArgumentException("token count must be >= 0, was " + count);
     }
@@ -55,10 +73,28 @@ final class ResponseText {
         w = Character.toUpperCase(w.charAt(0)) + w.substring(1);
         capitalize = false;
       }
-      out.add(out.isEmpty() ? w : " " + w);
+      if (out.isEmpty()) {
+        out.add(w);
+      } else if (cut == Cut.WORDS) {
+        out.add(" " + w);
+      } else {
+        out.add(" ");
+        if (out.size() < count) {
+          out.add(w);
+        }
+      }
       untilSentenceEnd--;
     }
     return List.copyOf(out);
+  }
+
+  /** Every word the response and the prompt use, for a tokenizer's vocabulary. */
+  static String vocabularyText() {
+    StringBuilder sb = new StringBuilder(PROMPT);
+    for (String w : WORDS) {
+      sb.append(' ').append(w).append(' ').append(Character.toUpperCase(w.charAt(0))).append(w.substring(1));
+    }
+    return sb.append('.').toString();
   }
 
   /** The concatenation of {@code tokens}. */

@@ -28,6 +28,25 @@ class ResponseTextTest {
   }
 
   @Test
+  void tokens_pieces_sameTextAsWordsWithEachTokenOneWordLevelPiece() {
+    List<String> pieces = ResponseText.tokens(1000, ResponseText.Cut.PIECES);
+    assertEquals(1000, pieces.size());
+    String text = ResponseText.join(pieces);
+    assertTrue(ResponseText.join(ResponseText.tokens(1000)).startsWith(text));
+    // the decoder fixture's pre-tokenizer: letter runs, digit groups, whitespace runs, punctuation runs
+    java.util.regex.Pattern piece = java.util.regex.Pattern.compile("\\p{L}+|\\p{N}{1,3}|\\s+|[^\\s\\p{L}\\p{N}]+");
+    for (int i = 0; i < pieces.size(); i++) {
+      assertTrue(piece.matcher(pieces.get(i)).matches(), "not one piece: '" + pieces.get(i) + "'");
+      if (i > 0) {
+        // two neighbours of the same kind would merge into one piece
+        assertFalse(Character.isWhitespace(pieces.get(i).charAt(0))
+            && Character.isWhitespace(pieces.get(i - 1).charAt(0)));
+        assertFalse(Character.isLetter(pieces.get(i).charAt(0)) && Character.isLetter(pieces.get(i - 1).charAt(0)));
+      }
+    }
+  }
+
+  @Test
   void tokens_negative_throws() {
     assertThrows(IllegalArgumentException.class, () -> ResponseText.tokens(-1));
   }

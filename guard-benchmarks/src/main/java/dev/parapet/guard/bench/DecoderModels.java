@@ -1,0 +1,44 @@
+package dev.parapet.guard.bench;
+
+import dev.parapet.guard.onnx.OnnxOptions;
+import dev.parapet.guard.onnx.decoder.DecoderGuardClassifier;
+import dev.parapet.guard.onnx.decoder.DecoderOptions;
+import dev.parapet.guard.onnx.testing.TinyDecoderFixture;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Writes a random-weight decoder of a given shape and loads it as a Llama Guard 3 classifier. */
+final class DecoderModels {
+  /** The prompt format the benchmark decoder is read with. */
+  static final String FAMILY = "llama-guard-3";
+
+  private DecoderModels() {}
+
+  /**
+   * Writes the model into a new temporary folder (owned by the returned backend, deleted on close) and loads
+   * it with the classifier's default options apart from the ONNX Runtime threads.
+   */
+  static LoadedBackend load(DecoderShape shape, OnnxOptions onnx) {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("parapet-bench-decoder-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not create a temporary folder for the benchmark decoder", e);
+    }
+    DecoderGuardClassifier classifier = null;
+    try {
+      TinyDecoderFixture.write(dir, shape.fixtureConfig(FAMILY, List.of(ResponseText.vocabularyText())));
+      classifier = DecoderGuardClassifier.load(dir, DecoderOptions.builder().onnx(onnx).build());
+      return LoadedBackend.of(classifier, dir);
+    } catch (RuntimeException e) {
+      if (classifier != null) {
+        classifier.close();
+      }
+      LoadedBackend.deleteRecursively(dir);
+      throw e;
+    }
+  }
+}
