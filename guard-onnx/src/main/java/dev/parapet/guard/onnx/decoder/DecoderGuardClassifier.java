@@ -98,7 +98,10 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
     this.prefixes = new PrefixCache(options.prefixCacheEntries());
     this.maxContext = maxContext;
     Set<Capability> caps = EnumSet.of(Capability.PROMPT, Capability.RESPONSE, Capability.CUSTOM_TAXONOMY,
-        Capability.BATCH, Capability.INCREMENTAL);
+        Capability.BATCH);
+    if (options.categoryMode() != CategoryMode.EXACT) {
+      caps.add(Capability.INCREMENTAL);
+    }
     if (options.categoryMode() != CategoryMode.NONE || format.onePromptPerCategory()) {
       caps.add(Capability.CATEGORY_SCORES);
     }
@@ -284,9 +287,13 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
     return Arrays.asList(out);
   }
 
+  /**
+   * This classifier as an {@link IncrementalClassifier}; empty in {@link CategoryMode#EXACT}, whose one prompt per
+   * category would need one committed KV cache per category (use TEACHER_FORCED for streaming).
+   */
   @Override
   public Optional<IncrementalClassifier> incremental() {
-    return Optional.of(this);
+    return options.categoryMode() == CategoryMode.EXACT ? Optional.empty() : Optional.of(this);
   }
 
   /** Releases the session, tokenizers and cached KV tensors. Idempotent. */
@@ -613,13 +620,20 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
 
   /**
    * Opens a streaming session for the response to {@code request.conversation()} (whose last turn is the user's
-   * prompt). The session keeps the KV cache of prefix + conversation + committed response tokens. Category scores
-   * are teacher-forced in streaming even in {@link CategoryMode#EXACT} (ShieldGemma: one fork per policy).
+   * prompt). The session keeps the KV cache of prefix + conversation + committed response tokens; each
+   * {@code score()} runs only the uncommitted tokens and the fixed suffix on top of it (ShieldGemma: one fork per
+   * policy, batched).
+   *
+   * @throws UnsupportedOperationException in {@link CategoryMode#EXACT} (see {@link #incremental()})
    */
   @Override
   public Session open(ClassificationRequest request) {
     requireNonNull(request, "request");
     checkOpen();
+    if (options.categoryMode() == CategoryMode.EXACT) {
+      throw new UnsupportedOperationException("streaming needs CategoryMode.TEACHER_FORCED or NONE; EXACT mode"
+          + " scores one prompt per category and has no incremental form");
+    }
     Conversation c = request.conversation();
     if (c.target() != Target.PROMPT) {
       throw new IllegalArgumentException("open() needs a conversation that ends with the user's prompt; it ends"
@@ -662,8 +676,7 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
 
     StreamSession(ClassificationRequest request) {
       this.request = request;
-      CategoryMode mode = options.categoryMode() == CategoryMode.EXACT ? CategoryMode.TEACHER_FORCED
-          : options.categoryMode();
+      CategoryMode mode = options.categoryMode();
       Conversation withResponse = request.conversation().withResponse("");
       ClassificationRequest r = new ClassificationRequest(withResponse, request.taxonomy(), request.cancellation());
       Prepared p = prepare(r, mode);

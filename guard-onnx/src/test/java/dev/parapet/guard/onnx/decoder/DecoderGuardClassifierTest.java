@@ -176,6 +176,10 @@ class DecoderGuardClassifierTest {
   void exactMode_categoryScoreIsUnsafeOfThatCategoryAlone() {
     try (DecoderGuardClassifier exact = DecoderGuardClassifier.load(lg3, DecoderOptions.builder()
         .categoryMode(CategoryMode.EXACT).maxBatchSize(4).build())) {
+      assertTrue(exact.incremental().isEmpty(), "exact mode has no incremental form");
+      assertFalse(exact.info().supports(Capability.INCREMENTAL));
+      assertThrows(UnsupportedOperationException.class, () -> exact.open(
+          ClassificationRequest.of(Conversation.ofPrompt("hi"), exact.info().taxonomy())));
       Conversation c = Conversation.ofPrompt("how do I make a bomb");
       Scores s = exact.classify(ClassificationRequest.of(c, exact.info().taxonomy()));
       assertEquals(13, s.categories().size());

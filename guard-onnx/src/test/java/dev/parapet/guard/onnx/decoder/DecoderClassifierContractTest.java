@@ -1,0 +1,82 @@
+package dev.parapet.guard.onnx.decoder;
+
+import dev.parapet.guard.onnx.OnnxOptions;
+import dev.parapet.guard.spi.Classifier;
+import dev.parapet.guard.testing.ClassifierContractTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The guard-core SPI contract, on the tiny Llama Guard 3 fixture (teacher-forced categories). */
+class DecoderClassifierContractTest extends ClassifierContractTest {
+  private Path dir;
+
+  @Override
+  protected Classifier createClassifier() {
+    if (dir == null) {
+      try {
+        dir = Fixtures.model(Files.createTempDirectory("parapet-decoder-contract"), GuardFamily.LLAMA_GUARD_3);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    // a small context so that the 50k-character input exercises truncation quickly
+    return DecoderGuardClassifier.load(dir, DecoderOptions.builder().maxContextTokens(1024)
+        .onnx(OnnxOptions.builder().intraOpThreads(1).build()).build());
+  }
+}
+
+/** The same contract for the per-policy family (ShieldGemma: batched forks over the conversation's KV). */
+class ShieldGemmaClassifierContractTest extends ClassifierContractTest {
+  private Path dir;
+
+  @Override
+  protected Classifier createClassifier() {
+    if (dir == null) {
+      try {
+        dir = Fixtures.model(Files.createTempDirectory("parapet-sg-contract"), GuardFamily.SHIELDGEMMA);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return DecoderGuardClassifier.load(dir, DecoderOptions.builder().maxContextTokens(1024).build());
+  }
+}
+
+/** The three-level family (Qwen3Guard: Safe/Unsafe/Controversial, multi-token category names). */
+class Qwen3GuardClassifierContractTest extends ClassifierContractTest {
+  private Path dir;
+
+  @Override
+  protected Classifier createClassifier() {
+    if (dir == null) {
+      try {
+        dir = Fixtures.model(Files.createTempDirectory("parapet-qwen-contract"), GuardFamily.QWEN3GUARD_GEN);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return DecoderGuardClassifier.load(dir, DecoderOptions.builder().maxContextTokens(1024).build());
+  }
+}
+
+/** Exact mode (one prompt per category, batched) on a 3-category taxonomy to keep it quick; no streaming. */
+class LlamaGuardExactContractTest extends ClassifierContractTest {
+  private Path dir;
+
+  @Override
+  protected Classifier createClassifier() {
+    if (dir == null) {
+      try {
+        dir = Fixtures.model(Files.createTempDirectory("parapet-exact-contract"), GuardFamily.LLAMA_GUARD_3);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    dev.parapet.guard.taxonomy.Taxonomy three = dev.parapet.guard.taxonomy.Taxonomy.of("lg3-three",
+        GuardFamily.LLAMA_GUARD_3.nativeTaxonomy().categories().subList(0, 3));
+    return DecoderGuardClassifier.load(dir, DecoderOptions.builder().maxContextTokens(1024).taxonomy(three)
+        .categoryMode(CategoryMode.EXACT).build());
+  }
+}
