@@ -1,0 +1,86 @@
+package dev.parapet.guard.onnx.encoder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parapet.guard.ModelLoadException;
+import dev.parapet.guard.onnx.OnnxOptions;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** The classpath path of {@link EncoderGuardClassifier#loadDefault}: verification of the packaged bytes. */
+class DefaultModelResourcesTest {
+  private static final String DIR = EncoderGuardClassifier.DEFAULT_RESOURCE_DIR;
+
+  /** Serves the real resources, with one file altered or hidden. */
+  private static ClassLoader altering(String file, UnaryOperator<byte[]> change) {
+    ClassLoader real = EncoderGuardClassifier.class.getClassLoader();
+    return new ClassLoader(null) {
+      @Override
+      public InputStream getResourceAsStream(String name) {
+        InputStream in = real.getResourceAsStream(name);
+        if (!name.equals(DIR + file) || in == null) {
+          return in;
+        }
+        try (in) {
+          byte[] changed = change.apply(in.readAllBytes());
+          return changed == null ? null : new ByteArrayInputStream(changed);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    };
+  }
+
+  @Test
+  void loadDefault_packagedFiles_areVerifiedAndLoad() {
+    SharedModel.assumeModel();
+    try (EncoderGuardClassifier c = EncoderGuardClassifier.loadDefault(OnnxOptions.defaults(),
+        altering("none", b -> b))) {
+      assertTrue(c.info().id().startsWith("parapet-default@"), c.info().id());
+      assertEquals("cpu", c.info().device());
+    }
+  }
+
+  @Test
+  void loadDefault_modelJarMissing_saysWhichDependencyToAdd() {
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> EncoderGuardClassifier.loadDefault(OnnxOptions.defaults(), new ClassLoader(null) {}));
+    assertTrue(e.getMessage().contains("dev.parapet:guard-default-model"), e.getMessage());
+  }
+
+  @Test
+  void loadDefault_corruptPackagedModel_throwsChecksumMismatch() {
+    SharedModel.assumeModel();
+    ClassLoader cl = altering("model.onnx", b -> {
+      b[b.length / 3] ^= 0x01;
+      return b;
+    });
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> EncoderGuardClassifier.loadDefault(OnnxOptions.defaults(), cl));
+    assertTrue(e.getMessage().contains("model.onnx") && e.getMessage().contains("sha256 mismatch"), e.getMessage());
+  }
+
+  @Test
+  void loadDefault_truncatedTokenizer_throwsSizeMismatch() {
+    SharedModel.assumeModel();
+    ClassLoader cl = altering("tokenizer.json", b -> java.util.Arrays.copyOf(b, b.length - 10));
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> EncoderGuardClassifier.loadDefault(OnnxOptions.defaults(), cl));
+    assertTrue(e.getMessage().contains("tokenizer.json") && e.getMessage().contains("size mismatch"),
+        e.getMessage());
+  }
+
+  @Test
+  void loadDefault_tokenizerMissingFromJar_namesTheResource() {
+    SharedModel.assumeModel();
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> EncoderGuardClassifier.loadDefault(OnnxOptions.defaults(), altering("tokenizer.json", b -> null)));
+    assertTrue(e.getMessage().contains(DIR + "tokenizer.json"), e.getMessage());
+  }
+}
