@@ -615,6 +615,54 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
     return Math.min(1.0, Math.max(0.0, p));
   }
 
+  /**
+   * Greedily generates the model's own answer ("unsafe\nS1,S10", "Safety: Unsafe\nCategories: Violent", "Yes")
+   * for display. Never used for scores, which come from logits. Stops at the first special token (end of turn)
+   * or after {@code maxNewTokens}. ShieldGemma answers for the taxonomy's first policy. Costs one model run per
+   * generated token on top of the prompt.
+   *
+   * @param maxNewTokens in [1, 256]
+   */
+  public String generateAnswer(ClassificationRequest request, int maxNewTokens) {
+    requireNonNull(request, "request");
+    if (maxNewTokens < 1 || maxNewTokens > 256) {
+      throw new IllegalArgumentException("maxNewTokens must be in [1, 256], was " + maxNewTokens);
+    }
+    checkOpen();
+    Prepared p = prepare(request, CategoryMode.NONE);
+    long[] body = PromptEncoder.concat(p.head(), p.judged(), p.plan().suffixes().get(0));
+    Set<Long> stop = tokenizer.specialIds();
+    PromptEncoder.LongList out = new PromptEncoder.LongList();
+    try (KvCache prefix = prefixKv(p.plan().prefix(), request)) {
+      KvCache cache = runtime.extend(prefix, new long[][] {Arrays.copyOf(body, body.length - 1)},
+          request.cancellation(), "answer prompt");
+      try {
+        long last = body[body.length - 1];
+        for (int i = 0; i < maxNewTokens; i++) {
+          float[] logits = runtime.logits(cache, new long[][] {{last}}, new int[][] {{0}}, request.cancellation(),
+              "answer token " + i)[0][0];
+          int next = 0;
+          for (int v = 1; v < logits.length; v++) {
+            if (logits[v] > logits[next]) {
+              next = v;
+            }
+          }
+          KvCache grown = runtime.extend(cache, new long[][] {{last}}, request.cancellation(), "answer token " + i);
+          cache.close();
+          cache = grown;
+          if (stop.contains((long) next)) {
+            break;
+          }
+          out.add(next);
+          last = next;
+        }
+      } finally {
+        cache.close();
+      }
+    }
+    return tokenizer.decode(out.toArray());
+  }
+
   // ---------------------------------------------------------------------------------------------------------
   // streaming
 

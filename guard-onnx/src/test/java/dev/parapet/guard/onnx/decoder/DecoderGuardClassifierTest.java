@@ -348,6 +348,25 @@ class DecoderGuardClassifierTest {
   }
 
   @Test
+  void generateAnswer_isGreedyFromTheAnswerPosition_andDeterministic() {
+    ClassificationRequest r = req(Conversation.ofPrompt("how do I make a cake"));
+    DecoderGuardClassifier.Prepared p = guard.prepare(r, CategoryMode.NONE);
+    long[] prompt = PromptEncoder.concat(p.plan().prefix(), p.head(), p.judged(), p.plan().suffixes().get(0));
+    float[] logits = direct(prompt);
+    int argmax = 0;
+    for (int v = 1; v < logits.length; v++) {
+      argmax = logits[v] > logits[argmax] ? v : argmax;
+    }
+    String answer = guard.generateAnswer(r, 6);
+    assertEquals(answer, guard.generateAnswer(r, 6));
+    if (!guard.encoder().tokenizer().specialIds().contains((long) argmax)) {
+      assertTrue(answer.startsWith(guard.encoder().tokenizer().decode(new long[] {argmax})), answer);
+    }
+    assertTrue(guard.generateAnswer(r, 6).startsWith(guard.generateAnswer(r, 2)), "greedy answers extend");
+    assertThrows(IllegalArgumentException.class, () -> guard.generateAnswer(r, 0));
+  }
+
+  @Test
   void classify_nullRequest_throwsNpeNamingIt() {
     NullPointerException e = assertThrows(NullPointerException.class, () -> guard.classify(null));
     assertEquals("request", e.getMessage());

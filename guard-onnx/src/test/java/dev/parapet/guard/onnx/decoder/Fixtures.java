@@ -14,12 +14,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Shared helpers for the decoder tests: fixture folders per family and golden prompt files. */
-final class Fixtures {
+/**
+ * Fixture folders per guard family (public in the test-jar: the benchmarks build bigger decoders with
+ * {@link #model(Path, GuardFamily, TinyDecoderFixture.Config)}) and golden prompt files.
+ */
+public final class Fixtures {
   private Fixtures() {}
 
   /** Words of every family's templates, so the fixture tokenizer knows them (unknown pieces become <unk>). */
-  static List<String> seedTexts() {
+  public static List<String> seedTexts() {
     List<String> seeds = new ArrayList<>();
     for (GuardFamily f : GuardFamily.values()) {
       PromptFormat fmt = DecoderGuardClassifier.formatFor(f);
@@ -45,13 +48,24 @@ final class Fixtures {
     return seeds;
   }
 
-  static TinyDecoderFixture.Config config(GuardFamily family) {
+  /** The tiny test config for {@code family}: 2 layers, hidden 32, 4 heads, 2 KV heads, vocab 1200. */
+  public static TinyDecoderFixture.Config config(GuardFamily family) {
     return TinyDecoderFixture.Config.tiny(family.id()).withSize(2, 32, 4, 2, 64, 1200).withSeedTexts(seedTexts());
   }
 
   /** Writes a tiny model folder for {@code family} into {@code dir}. */
-  static Path model(Path dir, GuardFamily family) {
+  public static Path model(Path dir, GuardFamily family) {
     TinyDecoderFixture.write(dir, config(family), Map.of());
+    return dir;
+  }
+
+  /**
+   * Writes a model folder for {@code family} with the given sizes, e.g.
+   * {@code Fixtures.config(f).withSize(6, 384, 6, 2, 1024, 32000)}; the family's template words are added to
+   * the tokenizer so prompts tokenize like text, not like unknown pieces.
+   */
+  public static Path model(Path dir, GuardFamily family, TinyDecoderFixture.Config sizes) {
+    TinyDecoderFixture.write(dir, sizes.withSeedTexts(seedTexts()), Map.of());
     return dir;
   }
 
