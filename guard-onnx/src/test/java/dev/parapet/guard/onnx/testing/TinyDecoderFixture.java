@@ -51,9 +51,11 @@ public final class TinyDecoderFixture {
    * @param seedTexts texts whose pieces the tokenizer must know (prompt templates, test sentences)
    * @param inputNamePrefix normally {@code past_key_values}; tests change it to produce a broken export
    * @param logitsVocab the LM head's width; normally {@code vocabSize}, tests change it for a vocab mismatch
+   * @param float16 KV cache inputs/outputs and logits in float16 (computation stays float32 inside), like an
+   *     fp16 export's I/O
    */
   public record Config(int layers, int hidden, int heads, int kvHeads, int intermediate, int vocabSize,
-      String family, long seed, List<String> seedTexts, String inputNamePrefix, int logitsVocab) {
+      String family, long seed, List<String> seedTexts, String inputNamePrefix, int logitsVocab, boolean float16) {
     public Config {
       requireNonNull(family, "family");
       seedTexts = List.copyOf(requireNonNull(seedTexts, "seedTexts"));
@@ -65,7 +67,7 @@ public final class TinyDecoderFixture {
 
     /** 2 layers, hidden 32, 4 heads, 2 KV heads, MLP 64, vocab 600. */
     public static Config tiny(String family) {
-      return new Config(2, 32, 4, 2, 64, 600, family, 42, List.of(), "past_key_values", 600);
+      return new Config(2, 32, 4, 2, 64, 600, family, 42, List.of(), "past_key_values", 600, false);
     }
 
     public int headDim() {
@@ -74,27 +76,32 @@ public final class TinyDecoderFixture {
 
     public Config withSeedTexts(List<String> texts) {
       return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, seed, texts,
-          inputNamePrefix, logitsVocab);
+          inputNamePrefix, logitsVocab, float16);
     }
 
     public Config withSize(int layers, int hidden, int heads, int kvHeads, int intermediate, int vocabSize) {
       return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, seed, seedTexts,
-          inputNamePrefix, vocabSize);
+          inputNamePrefix, vocabSize, float16);
     }
 
     public Config withSeed(long newSeed) {
       return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, newSeed, seedTexts,
-          inputNamePrefix, logitsVocab);
+          inputNamePrefix, logitsVocab, float16);
     }
 
     public Config withInputNamePrefix(String prefix) {
       return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, seed, seedTexts, prefix,
-          logitsVocab);
+          logitsVocab, float16);
+    }
+
+    public Config withFloat16(boolean f16) {
+      return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, seed, seedTexts,
+          inputNamePrefix, logitsVocab, f16);
     }
 
     public Config withLogitsVocab(int v) {
       return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, seed, seedTexts,
-          inputNamePrefix, v);
+          inputNamePrefix, v, float16);
     }
   }
 
@@ -140,7 +147,7 @@ public final class TinyDecoderFixture {
     n.put("max_position_embeddings", 4096);
     n.put("rms_norm_eps", 1e-5);
     n.put("rope_theta", 10000.0);
-    n.put("torch_dtype", "float32");
+    n.put("torch_dtype", c.float16() ? "float16" : "float32");
     return m.writeValueAsBytes(n);
   }
 
@@ -153,18 +160,19 @@ public final class TinyDecoderFixture {
     int nh = c.heads();
     int kvh = c.kvHeads();
     String pastName = c.inputNamePrefix();
+    int io = c.float16() ? OnnxGraph.FLOAT16 : FLOAT;
 
     g.input("input_ids", INT64, "batch_size", "sequence_length");
     g.input("attention_mask", INT64, "batch_size", "total_sequence_length");
     g.input("position_ids", INT64, "batch_size", "sequence_length");
     for (int i = 0; i < c.layers(); i++) {
-      g.input(pastName + "." + i + ".key", FLOAT, "batch_size", kvh, "past_sequence_length", hd);
-      g.input(pastName + "." + i + ".value", FLOAT, "batch_size", kvh, "past_sequence_length", hd);
+      g.input(pastName + "." + i + ".key", io, "batch_size", kvh, "past_sequence_length", hd);
+      g.input(pastName + "." + i + ".value", io, "batch_size", kvh, "past_sequence_length", hd);
     }
-    g.output("logits", FLOAT, "batch_size", "sequence_length", c.logitsVocab());
+    g.output("logits", io, "batch_size", "sequence_length", c.logitsVocab());
     for (int i = 0; i < c.layers(); i++) {
-      g.output("present." + i + ".key", FLOAT, "batch_size", kvh, "total_sequence_length", hd);
-      g.output("present." + i + ".value", FLOAT, "batch_size", kvh, "total_sequence_length", hd);
+      g.output("present." + i + ".key", io, "batch_size", kvh, "total_sequence_length", hd);
+      g.output("present." + i + ".value", io, "batch_size", kvh, "total_sequence_length", hd);
     }
 
     // embeddings [B,S,H]
@@ -221,10 +229,21 @@ public final class TinyDecoderFixture {
           shapeKv))), attrInts("perm", 0, 2, 1, 3));
       q = rope(g, q, cos, sin, hd);
       k = rope(g, k, cos, sin, hd);
-      String presentK = g.node("Concat", List.of(pastName + "." + l + ".key", k), List.of("present." + l + ".key"),
-          attrInt("axis", 2));
-      String presentV = g.node("Concat", List.of(pastName + "." + l + ".value", v),
-          List.of("present." + l + ".value"), attrInt("axis", 2));
+      String pastK = pastName + "." + l + ".key";
+      String pastV = pastName + "." + l + ".value";
+      String presentK;
+      String presentV;
+      if (c.float16()) { // fp16 I/O: compute in float32, store the cache in float16 (and read it back rounded)
+        String kIo = g.op("Cast", List.of(k), attrInt("to", OnnxGraph.FLOAT16));
+        String vIo = g.op("Cast", List.of(v), attrInt("to", OnnxGraph.FLOAT16));
+        g.node("Concat", List.of(pastK, kIo), List.of("present." + l + ".key"), attrInt("axis", 2));
+        g.node("Concat", List.of(pastV, vIo), List.of("present." + l + ".value"), attrInt("axis", 2));
+        presentK = g.op("Cast", List.of("present." + l + ".key"), attrInt("to", FLOAT));
+        presentV = g.op("Cast", List.of("present." + l + ".value"), attrInt("to", FLOAT));
+      } else {
+        presentK = g.node("Concat", List.of(pastK, k), List.of("present." + l + ".key"), attrInt("axis", 2));
+        presentV = g.node("Concat", List.of(pastV, v), List.of("present." + l + ".value"), attrInt("axis", 2));
+      }
       // grouped attention: q [B,kvh,rep,S,hd] x k [B,kvh,1,hd,T]
       String q5 = g.op("Reshape", List.of(q, shapeGrouped));
       String k5 = g.op("Unsqueeze", List.of(presentK, g.constLongs(2)));
@@ -248,8 +267,12 @@ public final class TinyDecoderFixture {
       x = g.op("Add", List.of(x, down));
     }
     String out = rmsNorm(g, x, h, "final_norm", rnd);
-    g.node("MatMul", List.of(out, g.floats("lm_head", random(rnd, h * c.logitsVocab(), 3f * wStd), h,
-        c.logitsVocab())), List.of("logits"));
+    String lmHead = g.floats("lm_head", random(rnd, h * c.logitsVocab(), 3f * wStd), h, c.logitsVocab());
+    if (c.float16()) {
+      g.node("Cast", List.of(g.op("MatMul", List.of(out, lmHead))), List.of("logits"), attrInt("to", OnnxGraph.FLOAT16));
+    } else {
+      g.node("MatMul", List.of(out, lmHead), List.of("logits"));
+    }
     return g.toBytes();
   }
 
