@@ -178,6 +178,13 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
             + " token ids but " + model.getFileName() + " outputs logits for " + spec.vocab()
             + "; tokenizer.json and model.onnx come from different models");
       }
+      for (String special : formatFor(family).requiredSpecialTokens()) {
+        if (!tok.specialTokens().contains(special)) {
+          throw new ModelLoadException(tokenizerFile + ": has no special token " + special + ", which the "
+              + family.id() + " prompt needs; this tokenizer belongs to another model family. Check \"family\" in "
+              + ModelManifest.FILE_NAME + " (known: llama-guard-3, llama-guard-4, qwen3guard-gen, shieldgemma)");
+        }
+      }
       int maxContext = Math.min(options.maxContextTokens(), spec.maxPositions());
       long maxLogitsElements = options.maxLogitsBytes() / 4;
       DecoderRuntime runtime = new DecoderRuntime(opened.session(), spec, options.prefillChunkTokens(),

@@ -58,6 +58,12 @@ final class LlamaGuardFormat implements PromptFormat {
   }
 
   @Override
+  public List<String> requiredSpecialTokens() {
+    return v3 ? List.of("<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>")
+        : List.of("<|begin_of_text|>", "<|header_start|>", "<|header_end|>", "<|eot|>");
+  }
+
+  @Override
   public String bos() {
     return ""; // the template starts with <|begin_of_text|>
   }

@@ -23,6 +23,12 @@ interface PromptFormat {
 
   GuardFamily family();
 
+  /**
+   * Special tokens the template uses; the model's tokenizer must have each as a special token, otherwise it is a
+   * different model family (and the template text would silently become ordinary words).
+   */
+  List<String> requiredSpecialTokens();
+
   /** Text the model's tokenizer puts in front of the prompt (Gemma's {@code <bos>}), or "". */
   String bos();
 

@@ -44,6 +44,11 @@ final class Qwen3GuardFormat implements PromptFormat {
   }
 
   @Override
+  public List<String> requiredSpecialTokens() {
+    return List.of("<|im_start|>", "<|im_end|>");
+  }
+
+  @Override
   public String bos() {
     return "";
   }

@@ -47,6 +47,11 @@ final class ShieldGemmaFormat implements PromptFormat {
   }
 
   @Override
+  public List<String> requiredSpecialTokens() {
+    return List.of("<bos>", "<start_of_turn>", "<end_of_turn>");
+  }
+
+  @Override
   public String bos() {
     return "<bos>";
   }

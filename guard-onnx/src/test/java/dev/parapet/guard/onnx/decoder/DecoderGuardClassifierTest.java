@@ -337,6 +337,25 @@ class DecoderGuardClassifierTest {
   }
 
   @Test
+  void load_tokenizerOfAnotherFamily_isRejected() throws Exception {
+    Path d = copyOf("other-family");
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    var json = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(d.resolve("tokenizer.json").toFile());
+    var kept = mapper.createArrayNode();
+    for (var t : json.get("added_tokens")) {
+      if (!t.get("content").asText().equals("<|eot_id|>")) {
+        kept.add(t);
+      }
+    }
+    json.set("added_tokens", kept);
+    mapper.writeValue(d.resolve("tokenizer.json").toFile(), json);
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> DecoderGuardClassifier.load(d,
+        DecoderOptions.builder().verifyChecksums(false).build()));
+    assertTrue(e.getMessage().contains("has no special token <|eot_id|>, which the llama-guard-3 prompt needs"),
+        e.getMessage());
+  }
+
+  @Test
   void load_configDisagreesWithGraph_namesBoth() throws Exception {
     Path d = copyOf("bad-config");
     Files.writeString(d.resolve("config.json"), "{\"num_hidden_layers\": 3, \"num_attention_heads\": 4,"
