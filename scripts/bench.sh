@@ -57,13 +57,13 @@ COMMON=(-f 1 -t 1 -jvmArgsAppend "$JVM_ARGS" -prof gc)
 # Streaming: single-shot iterations (each one rebuilds a response of L tokens, then times the next ones).
 # Quick mode keeps the lengths the targets need (64, 1024, 2048) and times naive re-checking at 1024 only.
 if [ "$MODE" = quick ]; then
-  STREAM_REGEX='dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incremental)$'
+  STREAM_REGEX='dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incremental|incrementalEvery32)$'
   STREAM_ARGS=(-wi 1 -i 3 -p responseTokens=64,1024,2048)
   NAIVE_ARGS=(-wi 1 -i 2 -p responseTokens=1024)
   RESPONSE_ARGS=(-wi 1 -i 2 -w 2s -r 3s)
   CLASSIFY_ARGS=(-wi 1 -i 2 -w 2s -r 3s)
 else
-  STREAM_REGEX='dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incremental)$'
+  STREAM_REGEX='dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incremental|incrementalEvery32)$'
   STREAM_ARGS=(-wi 1 -i 5)
   NAIVE_ARGS=(-wi 1 -i 3)
   RESPONSE_ARGS=(-wi 2 -i 3 -w 3s -r 5s)

@@ -6,6 +6,7 @@ import dev.parapet.guard.Conversation;
 import dev.parapet.guard.Guard;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.stream.StreamDecision;
+import dev.parapet.guard.stream.StreamOptions;
 import dev.parapet.guard.stream.StreamingSession;
 
 /**
@@ -19,8 +20,15 @@ final class GuardSink implements TokenSink {
   private long checks;
   private Verdict lastVerdict;
 
+  /** A session at the guard's stream options. */
   GuardSink(Guard guard, String prompt) {
-    this.session = requireNonNull(guard, "guard").openStream(Conversation.ofPrompt(requireNonNull(prompt, "prompt")));
+    this(guard, prompt, requireNonNull(guard, "guard").streamOptions());
+  }
+
+  /** A session at these options. */
+  GuardSink(Guard guard, String prompt, StreamOptions options) {
+    this.session = requireNonNull(guard, "guard")
+        .openStream(Conversation.ofPrompt(requireNonNull(prompt, "prompt")), requireNonNull(options, "options"));
   }
 
   @Override

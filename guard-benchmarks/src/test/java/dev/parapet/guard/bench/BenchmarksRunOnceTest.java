@@ -73,6 +73,13 @@ class BenchmarksRunOnceTest {
       assertTrue(inc.sink.checks() - primed >= 2, "checks in the timed window: " + (inc.sink.checks() - primed));
       assertTrue(heap.heapBytesPerToken > 0);
       inc.close();
+
+      StreamingTokenBenchmark.IncrementalEvery32 inc32 = new StreamingTokenBenchmark.IncrementalEvery32();
+      inc32.prime(m);
+      assertEquals(1, inc32.sink.checks());
+      bench.incrementalEvery32(m, inc32, new HeapCounter(), BH);
+      assertEquals(2, inc32.sink.checks());
+      inc32.close();
     } finally {
       m.close();
     }

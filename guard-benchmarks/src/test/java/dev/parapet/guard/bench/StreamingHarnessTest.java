@@ -76,6 +76,20 @@ class StreamingHarnessTest {
   }
 
   @Test
+  void incrementalEvery32_primedAndInvoked_checksOncePerWindowIncrementally() {
+    ScriptedClassifier c = ScriptedClassifier.builder().incremental(true).build();
+    StreamingTokenBenchmark.Model m = model(c, 64);
+    StreamingTokenBenchmark.IncrementalEvery32 s = new StreamingTokenBenchmark.IncrementalEvery32();
+    s.prime(m);
+    assertEquals(2, c.incrementalScores());
+    new StreamingTokenBenchmark().incrementalEvery32(m, s, new HeapCounter(), BH);
+    assertEquals(3, c.incrementalScores());
+    assertEquals(0, c.classifyCalls());
+    s.close();
+    m.close();
+  }
+
+  @Test
   void streamResponse_wholeResponse_completesAndClosesSession() {
     ScriptedClassifier c = ScriptedClassifier.builder().incremental(true).build();
     StreamingResponseBenchmark b = new StreamingResponseBenchmark();
