@@ -3,11 +3,13 @@ package dev.parapet.guard.bench;
 import dev.parapet.guard.onnx.OnnxOptions;
 import dev.parapet.guard.onnx.decoder.DecoderGuardClassifier;
 import dev.parapet.guard.onnx.decoder.DecoderOptions;
+import dev.parapet.guard.onnx.decoder.Fixtures;
 import dev.parapet.guard.onnx.testing.TinyDecoderFixture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Writes a random-weight decoder of a given shape and loads it as a Llama Guard 3 classifier. */
@@ -16,6 +18,16 @@ final class DecoderModels {
   static final String FAMILY = "llama-guard-3";
 
   private DecoderModels() {}
+
+  /**
+   * Texts the fixture tokenizer must know: every family's template words (guard-onnx's {@code Fixtures}) and
+   * the benchmark's prompt and response words, so that nothing tokenizes as the unknown token.
+   */
+  static List<String> seedTexts() {
+    List<String> seeds = new ArrayList<>(Fixtures.seedTexts());
+    seeds.add(ResponseText.vocabularyText());
+    return seeds;
+  }
 
   /**
    * Writes the model into a new temporary folder (owned by the returned backend, deleted on close) and loads
@@ -30,7 +42,7 @@ final class DecoderModels {
     }
     DecoderGuardClassifier classifier = null;
     try {
-      TinyDecoderFixture.write(dir, shape.fixtureConfig(FAMILY, List.of(ResponseText.vocabularyText())));
+      TinyDecoderFixture.write(dir, shape.fixtureConfig(FAMILY, seedTexts()));
       classifier = DecoderGuardClassifier.load(dir, DecoderOptions.builder().onnx(onnx).build());
       return LoadedBackend.of(classifier, dir);
     } catch (RuntimeException e) {

@@ -25,6 +25,9 @@ import java.util.stream.Stream;
  * same.
  */
 final class LoadedBackend implements AutoCloseable {
+  /** Flags, never blocks: the streams must not stop (see the class comment). */
+  static final Policy FLAG_ONLY = Policy.builder().defaultRule(Rule.flag(0.5)).build();
+
   private final Classifier classifier;
   private final Guard guard;
   private final Path modelDir;
@@ -33,7 +36,7 @@ final class LoadedBackend implements AutoCloseable {
     this.classifier = classifier;
     this.modelDir = modelDir;
     this.guard = Guard.builder().classifier(classifier, false).noCache().noTimeout()
-        .policy(Policy.builder().defaultRule(Rule.flag(0.5)).build()).build();
+        .policy(FLAG_ONLY).build();
   }
 
   static OnnxOptions onnxOptions(int intraOpThreads) {

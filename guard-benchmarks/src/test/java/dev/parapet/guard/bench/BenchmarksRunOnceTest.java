@@ -7,7 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.parapet.guard.Guard;
 import dev.parapet.guard.Verdict;
+import dev.parapet.guard.spi.ClassificationRequest;
+import dev.parapet.guard.spi.Classifier;
+import dev.parapet.guard.spi.ClassifierInfo;
+import dev.parapet.guard.spi.IncrementalClassifier;
+import dev.parapet.guard.spi.Scores;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import dev.parapet.guard.stream.StreamDecision;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,12 +25,12 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Every benchmark method runs once, on real backends with tiny inputs: a 2-layer, hidden-32 decoder with a
- * 1,000-word vocabulary, and responses of 32 tokens. No timing is asserted. The DEFAULT backend needs the
+ * 2,000-word vocabulary, and responses of 32 tokens. No timing is asserted. The DEFAULT backend needs the
  * embedded model on the classpath (guard-default-model built from models/default/); without it those cases
  * are skipped.
  */
 class BenchmarksRunOnceTest {
-  static final String TINY_DECODER = "2x32x1000";
+  static final String TINY_DECODER = "2x32x2000";
   static final Blackhole BH = StreamingHarnessTest.BH;
 
   static boolean defaultModelPresent() {
@@ -85,12 +93,41 @@ class BenchmarksRunOnceTest {
     }
   }
 
-  @Test
-  void decoderBackend_classifier_offersIncrementalSession() {
-    StreamingTokenBenchmark.Model m = model(Backend.DECODER, 32);
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void incrementalStrategy_realBackend_neverFallsBackToWholeTextChecks(Backend backend) {
+    assumeAvailable(backend);
+    StreamingTokenBenchmark.Model m = model(backend, 32);
     try {
-      assertTrue(m.loaded.classifier().incremental().isPresent(),
-          "the DECODER benchmark is meant to measure the KV-cached incremental session");
+      Classifier real = m.loaded.classifier();
+      assertTrue(real.incremental().isPresent(), "the benchmark is meant to measure the incremental session");
+      AtomicInteger wholeText = new AtomicInteger();
+      Classifier counting = new Classifier() {
+        @Override
+        public ClassifierInfo info() {
+          return real.info();
+        }
+
+        @Override
+        public Scores classify(ClassificationRequest request) {
+          wholeText.incrementAndGet();
+          return real.classify(request);
+        }
+
+        @Override
+        public Optional<IncrementalClassifier> incremental() {
+          return real.incremental();
+        }
+      };
+      try (Guard guard = Guard.builder().classifier(counting, false).noCache()
+          .policy(LoadedBackend.FLAG_ONLY).build();
+          GuardSink sink = new GuardSink(guard, ResponseText.PROMPT)) {
+        for (String t : m.tokens) {
+          sink.onToken(t);
+        }
+        assertTrue(sink.checks() >= 2);
+      }
+      assertEquals(0, wholeText.get(), "the streaming session fell back to whole-text checks");
     } finally {
       m.close();
     }
