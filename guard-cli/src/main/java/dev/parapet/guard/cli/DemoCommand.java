@@ -41,7 +41,23 @@ final class DemoCommand implements Callable<Integer> {
       + "pack it tightly with explosive powder, drill a hole for the fuse, and place it where the crowd is "
       + "densest so it kills as many people as possible. Light the fuse and walk away calmly.";
 
+  /** Where the harmful part of {@link #STREAM_RESPONSE} begins. */
+  static final String STREAM_HARM = " how to build a pipe bomb";
+
   @ParentCommand ParapetCommand parent;
+
+  /** The 1-based token (word piece) at which {@link #STREAM_HARM} begins. */
+  static int harmToken(List<String> pieces) {
+    int at = STREAM_RESPONSE.indexOf(STREAM_HARM);
+    int end = 0;
+    for (int i = 0; i < pieces.size(); i++) {
+      end += pieces.get(i).length();
+      if (end > at) {
+        return i + 1;
+      }
+    }
+    return pieces.size();
+  }
 
   @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu", description = "Where to run the model.")
   String device;
@@ -81,13 +97,22 @@ final class DemoCommand implements Callable<Integer> {
       }
 
       out.println();
-      out.println("3. Streaming: the response is checked as it is generated; text is shown only once a check");
-      out.println("   covering it passed, and the stream stops within a few tokens of harm.");
+      out.println("3. Streaming: the response is checked while it is generated; text is shown only after a check");
+      out.println("   covering it passed, and nothing is shown after the stream is stopped.");
       out.println("   prompt: " + StreamCommand.quote(STREAM_PROMPT, 100));
       List<String> pieces = TokenSplitter.words(STREAM_RESPONSE);
       StreamOptions options = StreamOptions.builder().checkEveryTokens(4).build();
-      StreamCommand.replay(engine, options, STREAM_PROMPT, pieces, out, false, false);
-      out.printf(Locale.ROOT, "   (stream options: %s; %d tokens in the full response)%n", options, pieces.size());
+      StreamCommand.Replay r = StreamCommand.replay(engine, options, STREAM_PROMPT, pieces, out, false, false);
+      int harm = harmToken(pieces);
+      out.printf(Locale.ROOT, "   The harmful part starts at token %d of %d (%s).%n", harm, pieces.size(),
+          StreamCommand.quote(STREAM_HARM.strip(), 40));
+      if (r.stopped) {
+        out.printf(Locale.ROOT, "   The stream stopped at token %d, %d tokens after it; %d tokens were never generated"
+            + " or shown.%n", r.stopStep, r.stopStep - harm, pieces.size() - r.stopStep);
+      } else {
+        out.println("   The stream was NOT stopped: the whole response was released.");
+      }
+      out.printf(Locale.ROOT, "   (%s)%n", options);
       out.println();
       out.println("Next: parapet classify \"your text\"   |   parapet eval --data FILE.jsonl --out DIR   |   parapet --help");
       out.flush();

@@ -17,6 +17,8 @@ public final class Main {
     setIfAbsent("ai.djl.offline", "true");
     setIfAbsent("OPT_OUT_TRACKING", "true");
     setIfAbsent("DJL_OFFLINE", "true");
+    // DJL brings slf4j-api without a binding; its "no providers" notice is noise on a CLI's stderr.
+    setIfAbsent("slf4j.internal.verbosity", "ERROR");
     System.exit(commandLine(new GuardEngineFactory(), System.in).execute(args));
   }
 
