@@ -107,6 +107,12 @@ def fmt_bytes(b):
     return "%.0f B" % b
 
 
+def fmt_count(x):
+    if x is None:
+        return "n/a"
+    return "%g" % round(x, 1)
+
+
 def fmt_ratio(x):
     if x is None:
         return "n/a"
@@ -174,8 +180,8 @@ def build(res, note, command):
         w("")
         w("| L | naive / incremental | every-32 / incremental | every-32 / incremental@32 | incremental per token "
           "| incremental@32 per token | every-32 per token | naive per token "
-          "| heap per token (incr. / every-32 / naive) |")
-        w("|---|---|---|---|---|---|---|---|---|")
+          "| checks in window (incr. / incr.@32 / every-32) | heap per token (incr. / every-32 / naive) |")
+        w("|---|---|---|---|---|---|---|---|---|---|")
         for n in lengths:
             inc = res.time_us(methods["INCREMENTAL"], backend=b, responseTokens=n)
             e32 = res.time_us(methods["EVERY_32"], backend=b, responseTokens=n)
@@ -184,9 +190,12 @@ def build(res, note, command):
             heap = " / ".join(fmt_bytes(res.aux_mean(methods[k], "heapBytesPerToken", backend=b,
                                                      responseTokens=n))
                               for k in ["INCREMENTAL", "EVERY_32", "NAIVE"])
-            w("| %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            checks = " / ".join(fmt_count(res.aux_mean(methods[k], "checksInWindow", backend=b,
+                                                       responseTokens=n))
+                                for k in ["INCREMENTAL", "INCREMENTAL_32", "EVERY_32"])
+            w("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 n, fmt_ratio(ratio(nai, inc)), fmt_ratio(ratio(e32, inc)), fmt_ratio(ratio(e32, i32)),
-                fmt_us(inc), fmt_us(i32), fmt_us(e32), fmt_us(nai), heap))
+                fmt_us(inc), fmt_us(i32), fmt_us(e32), fmt_us(nai), checks, heap))
         w("")
         if lengths:
             lo, hi = lengths[0], lengths[-1]

@@ -39,6 +39,7 @@ class StreamingHarnessTest {
     String last = c.requests().get(c.requests().size() - 1).conversation().response().orElseThrow();
     assertEquals(ResponseText.join(m.tokens.subList(0, 64 + StreamingTokenBenchmark.NAIVE_WINDOW)), last);
     assertTrue(heap.heapBytesPerToken > 0);
+    assertEquals(StreamingTokenBenchmark.NAIVE_WINDOW, heap.checksInWindow);
     s.close();
     m.close();
   }
