@@ -101,7 +101,8 @@ final class ClassifyCommand implements Callable<Integer> {
   }
 
   private List<Verdict> checkAll(Engine engine, List<Item> items) throws InterruptedException {
-    Progress progress = new Progress(parent.err(), "classify", items.size(), items.size() >= 200);
+    Progress progress = new Progress(parent.err(), "classify", items.size(), items.size() >= 200,
+        parent.interactive());
     if (threads == 1 || items.size() == 1) {
       List<Verdict> out = new ArrayList<>();
       for (Item it : items) {

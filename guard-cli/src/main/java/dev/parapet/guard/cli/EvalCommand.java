@@ -71,7 +71,8 @@ final class EvalCommand implements Callable<Integer> {
     }
     Files.createDirectories(out);
     try (Engine engine = parent.open(model.toEngineOptions())) {
-      Progress progress = new Progress(parent.err(), "eval", dataset.records().size(), !noProgress);
+      Progress progress = new Progress(parent.err(), "eval", dataset.records().size(), !noProgress,
+          parent.interactive());
       List<Prediction> predictions = Evaluator.run(dataset.records(), engine::check, threads, progress);
       RunInfo info = new RunInfo(engine.modelId(), engine.taxonomy().name(), engine.taxonomy().hash(),
           engine.policySpec(), data.toString(), threads);

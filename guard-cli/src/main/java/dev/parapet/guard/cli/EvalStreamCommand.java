@@ -75,7 +75,8 @@ final class EvalStreamCommand implements Callable<Integer> {
     Files.createDirectories(out);
     StreamOptions streamOptions = streamSettings.toOptions();
     try (Engine engine = parent.open(model.toEngineOptions())) {
-      Progress progress = new Progress(parent.err(), "eval-stream", withResponse, !noProgress);
+      Progress progress = new Progress(parent.err(), "eval-stream", withResponse, !noProgress,
+          parent.interactive());
       List<StreamEvaluator.Row> rows = StreamEvaluator.run(dataset.records(), engine::check,
           (r, pieces) -> replay(engine, streamOptions, r, pieces), tokensPerStep, threads, progress);
       RunInfo info = new RunInfo(engine.modelId(), engine.taxonomy().name(), engine.taxonomy().hash(),

@@ -49,6 +49,11 @@ final class ParapetCommand implements Runnable {
     return spec.commandLine().getOut();
   }
 
+  /** Whether a person is watching (a console): progress is then redrawn in place. */
+  boolean interactive() {
+    return System.console() != null;
+  }
+
   PrintWriter err() {
     return spec.commandLine().getErr();
   }

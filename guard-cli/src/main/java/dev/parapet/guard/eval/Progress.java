@@ -7,11 +7,12 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A progress line on stderr for long runs: {@code [eval] 1200/5000 24% 38.1/s ETA 1m40s}, rewritten in place
- * at most twice a second. Thread-safe.
+ * Progress for long runs: {@code [eval] 1200/5000 24% 38.1/s ETA 1m40s}. On a terminal the line is rewritten in
+ * place at most twice a second; otherwise (a log file, CI) a new line is printed every 10 seconds. Thread-safe.
  */
 public final class Progress {
   private static final long INTERVAL_NANOS = 500_000_000L;
+  private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
 
   private final PrintWriter out;
   private final String label;
@@ -20,13 +21,24 @@ public final class Progress {
   private final AtomicLong done = new AtomicLong();
   private final AtomicLong lastPrint = new AtomicLong(start);
   private final boolean enabled;
+  private final boolean interactive;
 
-  /** A progress printer; disabled ones print nothing. */
+  /** A progress printer for a terminal; disabled ones print nothing. */
   public Progress(PrintWriter out, String label, long total, boolean enabled) {
+    this(out, label, total, enabled, true);
+  }
+
+  /**
+   * A progress printer.
+   *
+   * @param interactive true for a terminal (one line rewritten in place), false for logs (a line every 10 s)
+   */
+  public Progress(PrintWriter out, String label, long total, boolean enabled, boolean interactive) {
     this.out = requireNonNull(out, "out");
     this.label = requireNonNull(label, "label");
     this.total = total;
     this.enabled = enabled;
+    this.interactive = interactive;
   }
 
   /** A progress printer that prints nothing. */
@@ -42,7 +54,7 @@ public final class Progress {
     }
     long now = System.nanoTime();
     long last = lastPrint.get();
-    if (now - last >= INTERVAL_NANOS && lastPrint.compareAndSet(last, now)) {
+    if (now - last >= (interactive ? INTERVAL_NANOS : LOG_INTERVAL_NANOS) && lastPrint.compareAndSet(last, now)) {
       print(d, now, false);
     }
   }
@@ -57,7 +69,7 @@ public final class Progress {
   private synchronized void print(long d, long now, boolean last) {
     double secs = Math.max(1e-9, (now - start) / 1e9);
     double rate = d / secs;
-    StringBuilder b = new StringBuilder("\r[").append(label).append("] ").append(d);
+    StringBuilder b = new StringBuilder(interactive ? "\r[" : "[").append(label).append("] ").append(d);
     if (total > 0) {
       b.append('/').append(total).append(String.format(Locale.ROOT, " %3d%%", (int) (100.0 * d / total)));
     }
@@ -65,8 +77,12 @@ public final class Progress {
     if (!last && total > 0 && rate > 0) {
       long eta = (long) ((total - d) / rate);
       b.append(" ETA ").append(eta >= 60 ? eta / 60 + "m" + eta % 60 + "s" : eta + "s");
-    } else if (last) {
-      b.append(String.format(Locale.ROOT, " in %.1fs", secs)).append('\n');
+    }
+    if (last) {
+      b.append(String.format(Locale.ROOT, " in %.1fs", secs));
+    }
+    if (last || !interactive) {
+      b.append('\n');
     }
     out.print(b);
     out.flush();
