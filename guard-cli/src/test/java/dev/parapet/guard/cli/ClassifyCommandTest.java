@@ -144,6 +144,18 @@ class ClassifyCommandTest {
   }
 
   @Test
+  void classify_emptyAndHugeInputs_documentedNotesShown() {
+    CliRunner.Result r = CliRunner.fake().run("classify", "");
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.out().contains("empty-input"), r.out());
+    r = CliRunner.fake().run("classify", "poison ".repeat(30_000));
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.out().contains("input-truncated"), r.out());
+    // the table cell stays on one short line however long the input is
+    assertTrue(r.out().lines().allMatch(l -> l.length() < 400), r.out().substring(0, 200));
+  }
+
+  @Test
   void help_listsCommandsAndExitCodes() {
     CliRunner.Result r = CliRunner.fake().run("--help");
     assertEquals(0, r.exit());
