@@ -102,8 +102,10 @@ def fmt_bytes(b):
         return "n/a"
     if b >= 1024 * 1024:
         return "%.1f MB" % (b / 1024 / 1024)
-    if b >= 1024:
+    if b >= 10 * 1024:
         return "%.1f KB" % (b / 1024)
+    if b >= 1024:
+        return "%.2f KB" % (b / 1024)
     return "%.0f B" % b
 
 
