@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "parapet", mixinStandardHelpOptions = true, versionProvider = ParapetCommand.Version.class,
+@Command(name = "parapet", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+    versionProvider = ParapetCommand.Version.class,
     description = "Local guardrails for LLM chat applications: classify prompts and responses against a hazard "
         + "taxonomy, moderate streamed responses, and evaluate guard models on labelled data.",
     subcommands = {DemoCommand.class, ClassifyCommand.class, StreamCommand.class, EvalCommand.class,

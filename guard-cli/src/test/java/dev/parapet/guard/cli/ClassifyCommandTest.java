@@ -163,5 +163,15 @@ class ClassifyCommandTest {
       assertTrue(r.out().contains(c), c);
     }
     assertTrue(r.out().contains("at least one input was flagged or blocked"), r.out());
+    // every subcommand answers --help with its usage and exit 0, even with required options missing
+    for (List<String> c : List.of(List.of("classify"), List.of("stream"), List.of("eval"), List.of("eval-stream"),
+        List.of("model", "verify"), List.of("model", "init"), List.of("data"), List.of("demo"))) {
+      List<String> args = new java.util.ArrayList<>(c);
+      args.add("--help");
+      CliRunner.Result h = CliRunner.fake().run(args.toArray(String[]::new));
+      assertEquals(0, h.exit(), c + ": " + h);
+      assertTrue(h.out().contains("Usage: parapet " + String.join(" ", c)), h.out());
+      assertTrue(h.err().isEmpty(), c + ": " + h.err());
+    }
   }
 }
