@@ -1,5 +1,6 @@
 package dev.parapet.guard.onnx.decoder;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
@@ -7,8 +8,12 @@ import ai.onnxruntime.OrtSession;
 import dev.parapet.guard.ClassificationException;
 import dev.parapet.guard.onnx.internal.OrtSessions;
 import dev.parapet.guard.spi.Cancellation;
+import ai.onnxruntime.platform.Fp16Conversions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -192,20 +197,29 @@ final class DecoderRuntime {
     }
     Map<String, OnnxTensor> inputs = new HashMap<>();
     Set<String> outputs = new HashSet<>();
-    if (needLogits) {
-      outputs.add("logits");
-    }
     if (needKv) {
       for (int l = 0; l < spec.layers(); l++) {
         outputs.add(ModelSpec.presentKey(l));
         outputs.add(ModelSpec.presentValue(l));
       }
     }
-    if (outputs.isEmpty()) {
+    if (outputs.isEmpty() && !needLogits) {
       outputs.add("logits"); // a run must fetch something
     }
     OrtSession.Result result = null;
+    OnnxTensor logits = null;
+    ByteBuffer logitsBytes = null;
     try {
+      Map<String, OnnxTensor> pinned = new HashMap<>();
+      if (needLogits) {
+        // ONNX Runtime writes the logits into our own direct buffer: only the wanted rows are read from it, with no
+        // heap copy of the whole [batch, n, vocab] output (OnnxTensor.getFloatBuffer() copies all of it)
+        logitsBytes = ByteBuffer.allocateDirect(Math.toIntExact((long) batch * n * spec.vocab()
+            * logitsElementBytes())).order(ByteOrder.nativeOrder());
+        logits = OnnxTensor.createTensor(OrtSessions.environment(), logitsBytes, new long[] {batch, n, spec.vocab()},
+            spec.logitsType());
+        pinned.put("logits", logits);
+      }
       inputs.put("input_ids", OnnxTensor.createTensor(OrtSessions.environment(), LongBuffer.wrap(ids),
           new long[] {batch, n}));
       inputs.put("attention_mask", OnnxTensor.createTensor(OrtSessions.environment(), LongBuffer.wrap(mask),
@@ -223,9 +237,9 @@ final class DecoderRuntime {
         feeds.put(ModelSpec.pastKey(l), past.key(l));
         feeds.put(ModelSpec.pastValue(l), past.value(l));
       }
-      result = OrtSessions.run(session, feeds, outputs, cancellation, step);
+      result = OrtSessions.run(session, feeds, outputs, pinned, cancellation, step);
       if (needLogits) {
-        readLogits(result, batch, n, from, to, wanted, out);
+        readLogits(logitsBytes, n, from, to, wanted, out);
       }
       if (!needKv) {
         return null;
@@ -245,6 +259,9 @@ final class DecoderRuntime {
       if (result != null) {
         result.close();
       }
+      if (logits != null) {
+        logits.close();
+      }
       for (OnnxTensor t : inputs.values()) {
         t.close();
       }
@@ -259,22 +276,25 @@ final class DecoderRuntime {
     return t;
   }
 
-  private void readLogits(OrtSession.Result r, int batch, int n, int from, int to, Map<Integer, List<int[]>> wanted,
+  private int logitsElementBytes() {
+    return switch (spec.logitsType()) {
+      case FLOAT -> 4;
+      case FLOAT16, BFLOAT16 -> 2;
+      default -> throw new ClassificationException("cannot read logits of type " + spec.logitsType()
+          + "; export the model with float32 or float16 logits");
+    };
+  }
+
+  /**
+   * Copies the logit rows at the wanted columns out of {@code bytes} (the [batch, n, vocab] logits of one run);
+   * nothing else of the output is read.
+   */
+  private void readLogits(ByteBuffer bytes, int n, int from, int to, Map<Integer, List<int[]>> wanted,
       float[][][] out) {
-    OnnxValue v = r.get("logits").orElseThrow(() -> new ClassificationException("the model returned no logits"));
-    if (!(v instanceof OnnxTensor t)) {
-      throw new ClassificationException("logits is not a tensor");
-    }
-    long[] shape = t.getInfo().getShape();
-    if (shape.length != 3 || shape[0] != batch || shape[1] != n || shape[2] != spec.vocab()) {
-      throw new ClassificationException("logits has shape " + java.util.Arrays.toString(shape) + ", expected ["
-          + batch + ", " + n + ", " + spec.vocab() + "]");
-    }
-    FloatBuffer fb = t.getFloatBuffer();
-    if (fb == null) {
-      throw new ClassificationException("cannot read logits of type " + t.getInfo().type);
-    }
     int vocab = spec.vocab();
+    OnnxJavaType type = spec.logitsType();
+    FloatBuffer floats = type == OnnxJavaType.FLOAT ? bytes.asFloatBuffer() : null;
+    ShortBuffer halves = type == OnnxJavaType.FLOAT ? null : bytes.asShortBuffer();
     for (int col = from; col < to; col++) {
       List<int[]> targets = wanted.get(col);
       if (targets == null) {
@@ -282,7 +302,15 @@ final class DecoderRuntime {
       }
       for (int[] bi : targets) {
         float[] row = new float[vocab];
-        fb.get(((bi[0] * n) + (col - from)) * vocab, row, 0, vocab);
+        int at = ((bi[0] * n) + (col - from)) * vocab;
+        if (floats != null) {
+          floats.get(at, row, 0, vocab);
+        } else {
+          for (int v = 0; v < vocab; v++) {
+            short h = halves.get(at + v);
+            row[v] = type == OnnxJavaType.FLOAT16 ? Fp16Conversions.fp16ToFloat(h) : Fp16Conversions.bf16ToFloat(h);
+          }
+        }
         out[bi[0]][bi[1]] = row;
       }
     }

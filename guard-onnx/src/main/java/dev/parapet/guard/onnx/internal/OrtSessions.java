@@ -3,6 +3,7 @@ package dev.parapet.guard.onnx.internal;
 import static java.util.Objects.requireNonNull;
 
 import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -153,6 +154,20 @@ public final class OrtSessions {
    */
   public static OrtSession.Result run(OrtSession session, Map<String, ? extends OnnxTensorLike> inputs,
       Set<String> outputs, Cancellation cancellation, String step) {
+    return run(session, inputs, outputs, Map.of(), cancellation, step);
+  }
+
+  /**
+   * Like {@link #run(OrtSession, Map, Set, Cancellation, String)}, and ONNX Runtime writes the outputs named in
+   * {@code pinned} into those caller-owned tensors (for example tensors over the caller's direct buffers, read
+   * without copying the whole output to the heap). The caller still owns and closes the pinned tensors; the
+   * result does not close them.
+   *
+   * @param outputs the other outputs to compute; when both this and {@code pinned} are empty, all outputs
+   */
+  public static OrtSession.Result run(OrtSession session, Map<String, ? extends OnnxTensorLike> inputs,
+      Set<String> outputs, Map<String, ? extends OnnxValue> pinned, Cancellation cancellation, String step) {
+    requireNonNull(pinned, "pinned");
     requireNonNull(session, "session");
     requireNonNull(inputs, "inputs");
     requireNonNull(outputs, "outputs");
@@ -160,7 +175,8 @@ public final class OrtSessions {
     cancellation.throwIfCancelled();
     try (OrtSession.RunOptions ro = new OrtSession.RunOptions();
         Cancellation.Registration reg = cancellation.onCancel(() -> terminate(ro))) {
-      OrtSession.Result r = outputs.isEmpty() ? session.run(inputs, ro) : session.run(inputs, outputs, ro);
+      OrtSession.Result r = !pinned.isEmpty() ? session.run(inputs, outputs, pinned, ro)
+          : outputs.isEmpty() ? session.run(inputs, ro) : session.run(inputs, outputs, ro);
       if (cancellation.isCancelled()) {
         r.close();
         cancellation.throwIfCancelled();

@@ -106,6 +106,47 @@ class DecoderRuntimeTest {
   }
 
   @Test
+  void logits_readFromPinnedBuffer_bitwiseEqualOrtAllocatedOutput() throws Exception {
+    DecoderRuntime rt = runtime(64);
+    long[] t = tokens(12, 5);
+    int[] wanted = {11, 3, 7, 0};
+    float[][][] ours;
+    float[] reference;
+    try (KvCache empty = KvCache.empty(spec, 1)) {
+      ours = rt.logits(empty, new long[][] {t}, new int[][] {wanted}, Cancellation.create(), "pinned");
+      long[] mask = new long[t.length];
+      long[] pos = new long[t.length];
+      for (int i = 0; i < t.length; i++) {
+        mask[i] = 1;
+        pos[i] = i;
+      }
+      var env = OrtSessions.environment();
+      java.util.Map<String, ai.onnxruntime.OnnxTensor> feeds = new java.util.HashMap<>();
+      try (var ids = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(t), new long[] {1, t.length});
+          var m = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(mask), new long[] {1, t.length});
+          var p = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(pos), new long[] {1, t.length})) {
+        feeds.put("input_ids", ids);
+        feeds.put("attention_mask", m);
+        feeds.put("position_ids", p);
+        for (int l = 0; l < spec.layers(); l++) {
+          feeds.put(ModelSpec.pastKey(l), empty.key(l));
+          feeds.put(ModelSpec.pastValue(l), empty.value(l));
+        }
+        try (var r = opened.session().run(feeds, java.util.Set.of("logits"))) {
+          java.nio.FloatBuffer all = ((ai.onnxruntime.OnnxTensor) r.get("logits").orElseThrow()).getFloatBuffer();
+          reference = new float[all.remaining()];
+          all.get(reference);
+        }
+      }
+    }
+    for (int i = 0; i < wanted.length; i++) {
+      float[] expected = java.util.Arrays.copyOfRange(reference, wanted[i] * spec.vocab(),
+          (wanted[i] + 1) * spec.vocab());
+      assertArrayEquals(expected, ours[0][i], "logits after token " + wanted[i]);
+    }
+  }
+
+  @Test
   void chunkedPrefill_equalsFull() {
     long[] t = tokens(40, 2);
     long[] s = tokens(5, 3);
