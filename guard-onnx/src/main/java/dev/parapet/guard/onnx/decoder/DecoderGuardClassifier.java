@@ -70,6 +70,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class DecoderGuardClassifier implements Classifier, IncrementalClassifier {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int HOLD_BACK_TOKENS = 2;
+  /** A streaming session re-tokenizes at most about twice this many characters of the response per call. */
+  private static final int ANCHOR_WINDOW_CHARS = 128;
 
   private final GuardFamily family;
   private final PromptFormat format;
@@ -728,6 +730,15 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
     private long[] committedIds = new long[0];
     private final StringBuilder response = new StringBuilder();
     private boolean closed;
+    // Bounded re-tokenization: the judged text before anchorChars (== anchorText) tokenizes to anchorIds whatever
+    // follows it, so each append/score tokenizes only judged[anchorChars:] (+ trailer). The anchor moves to a word
+    // start well behind the end once the tail is long, and only after checking, on the current text, that
+    // tokenizing the two sides separately gives the same ids as tokenizing the tail whole.
+    private int anchorChars;
+    private String anchorText = "";
+    private final PromptEncoder.LongList anchorIds = new PromptEncoder.LongList();
+    private int nextAnchorTry;
+    private int lastEncodedTokens;
 
     StreamSession(ClassificationRequest request) {
       this.request = request;
@@ -759,7 +770,7 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
         return;
       }
       response.append(responseDelta);
-      long[] ids = encodeJudged(response.toString());
+      long[] ids = sessionIds();
       int common = commonPrefix(committedIds, ids);
       if (common < committedIds.length) { // a boundary token changed: roll the committed cache back
         KvCache cut = committed.truncate(committed.length() - (committedIds.length - common));
@@ -782,7 +793,7 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
     @Override
     public Scores score() {
       checkOpen();
-      long[] ids = encodeJudged(response.toString());
+      long[] ids = sessionIds();
       int common = commonPrefix(committedIds, ids);
       KvCache base = committed;
       boolean temporary = false;
@@ -817,6 +828,63 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
           base.close();
         }
       }
+    }
+
+    /**
+     * The ids of judged response + trailer, equal to {@code encodeJudged(response)}, tokenizing only the text
+     * after the anchor.
+     */
+    private long[] sessionIds() {
+      String judged = format.judgedContent(response.toString());
+      if (anchorChars > 0 && !judged.startsWith(anchorText)) { // the format rewrote earlier text: start over
+        anchorChars = 0;
+        anchorText = "";
+        anchorIds.clear();
+        nextAnchorTry = 0;
+      }
+      long[] tail = encodeTail(judged.substring(anchorChars));
+      lastEncodedTokens = tail.length;
+      long[] ids = PromptEncoder.concat(anchorIds.toArray(), tail);
+      if (judged.length() - anchorChars > 2 * ANCHOR_WINDOW_CHARS && judged.length() >= nextAnchorTry) {
+        moveAnchor(judged, tail);
+      }
+      return ids;
+    }
+
+    private long[] encodeTail(String judgedTail) {
+      return encoder.encode(Segment.content(judgedTail), Segment.template(format.trailer()));
+    }
+
+    private void moveAnchor(String judged, long[] tail) {
+      int at = -1;
+      for (int i = judged.length() - ANCHOR_WINDOW_CHARS; i > anchorChars + 1 && at < 0; i--) {
+        if (judged.charAt(i) == ' ' && !Character.isWhitespace(judged.charAt(i - 1))
+            && Character.isLetter(judged.charAt(i + 1))) {
+          at = i;
+        }
+      }
+      nextAnchorTry = judged.length() + ANCHOR_WINDOW_CHARS;
+      if (at < 0) {
+        return; // no word start to cut at yet: keep re-reading from the old anchor
+      }
+      long[] head = encoder.encode(Segment.content(judged.substring(anchorChars, at)));
+      long[] rest = encodeTail(judged.substring(at));
+      lastEncodedTokens += head.length + rest.length;
+      if (Arrays.equals(PromptEncoder.concat(head, rest), tail)) {
+        anchorIds.addAll(head);
+        anchorChars = at;
+        anchorText = judged.substring(0, at);
+      }
+    }
+
+    /** Tokens the last append or score tokenized (the bounded tail, plus any anchor check); for tests. */
+    int lastEncodedTokens() {
+      return lastEncodedTokens;
+    }
+
+    /** The ids the session works on (anchor ids + tail); for tests. */
+    long[] currentIds() {
+      return sessionIds();
     }
 
     @Override

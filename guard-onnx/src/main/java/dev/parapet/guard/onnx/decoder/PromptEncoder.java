@@ -95,6 +95,10 @@ final class PromptEncoder {
       return n;
     }
 
+    void clear() {
+      n = 0;
+    }
+
     long[] toArray() {
       return java.util.Arrays.copyOf(a, n);
     }

@@ -85,6 +85,38 @@ class StreamingSessionTest {
   }
 
   @Test
+  void session_longResponse_tokenizesOnlyABoundedTailPerAppend() {
+    String[] words = {"the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "and", "cat"};
+    try (DecoderGuardClassifier.StreamSession s = (DecoderGuardClassifier.StreamSession) lg3.open(
+        ClassificationRequest.of(Conversation.ofPrompt("hello"), lg3.info().taxonomy()))) {
+      StringBuilder sofar = new StringBuilder();
+      int maxEncoded = 0;
+      for (int i = 0; i < 1200; i++) {
+        // mixed deltas: whole words, split words (a changing boundary token) and sentence breaks
+        String w = words[(i * 7) % words.length];
+        List<String> deltas = i % 5 == 0 ? List.of(" " + w.substring(0, 2), w.substring(2))
+            : i % 13 == 0 ? List.of(".\n\n" + w) : List.of(" " + w);
+        for (String d : deltas) {
+          s.append(d);
+          sofar.append(d);
+          maxEncoded = Math.max(maxEncoded, s.lastEncodedTokens());
+        }
+        if (i % 150 == 0 || i == 1199) {
+          assertArrayEquals(lg3.encodeJudged(sofar.toString()), s.currentIds(), "ids after " + i + " words");
+          Scores full = lg3.classify(ClassificationRequest.of(Conversation.ofExchange("hello", sofar.toString()),
+              lg3.info().taxonomy()));
+          assertSame(full, s.score(), "after " + i + " words");
+        }
+      }
+      int total = lg3.encodeJudged(sofar.toString()).length;
+      assertTrue(total > 1200, "response tokens " + total);
+      // about 2 x 128 characters (~100 fixture tokens: spaces are tokens) per call, twice on a call that also
+      // checks a new anchor; re-tokenizing the whole response would read all of it
+      assertTrue(maxEncoded <= 300, "tokenized up to " + maxEncoded + " tokens in one append, of " + total);
+    }
+  }
+
+  @Test
   void score_leavesCommittedCacheBitwiseUnchanged() {
     try (DecoderGuardClassifier.StreamSession s = (DecoderGuardClassifier.StreamSession) lg3.open(
         ClassificationRequest.of(Conversation.ofPrompt("hello"), lg3.info().taxonomy()))) {
