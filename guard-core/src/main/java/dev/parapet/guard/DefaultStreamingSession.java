@@ -36,6 +36,7 @@ final class DefaultStreamingSession implements StreamingSession {
   private final StreamOptions options;
   private final List<String> tokens = new ArrayList<>();
   private final StringBuilder normalized = new StringBuilder();
+  private boolean normalizedHasText; // == !normalized.toString().isBlank(), kept without copying the text
   private long responseChars;
   private String pendingHigh = "";
   private int checkedUpTo;
@@ -150,7 +151,11 @@ final class DefaultStreamingSession implements StreamingSession {
       pendingHigh = s.substring(s.length() - 1);
       s = s.substring(0, s.length() - 1);
     }
-    normalized.append(TextNormalizer.clean(s));
+    String clean = TextNormalizer.clean(s);
+    normalized.append(clean);
+    if (!normalizedHasText) {
+      normalizedHasText = !clean.isBlank();
+    }
   }
 
   static boolean endsSentence(String token) {
@@ -191,8 +196,7 @@ final class DefaultStreamingSession implements StreamingSession {
 
   private Verdict judge() {
     long t0 = guard.ticker.read();
-    String text = normalized.toString();
-    if (text.isBlank()) {
+    if (!normalizedHasText) {
       List<String> notes = new ArrayList<>(promptNotes);
       notes.add(TextNormalizer.EMPTY_NOTE);
       return Verdict.builder().decision(Decision.ALLOW).target(Target.RESPONSE).classifierId(guard.info.id())
@@ -202,8 +206,9 @@ final class DefaultStreamingSession implements StreamingSession {
     List<String> notes = promptNotes;
     DefaultGuard.Attempt<Scores> a;
     if (inc != null) {
-      a = scoreIncrementally(text);
+      a = scoreIncrementally(); // reads only the text added since the last check
     } else {
+      String text = normalized.toString(); // a full re-check needs the whole response
       TextNormalizer.Result p = guard.normalizer.normalize(normalizedPrompt.withResponse(text));
       notes = p.notes();
       Cancellation cancel = Cancellation.create();
@@ -222,10 +227,10 @@ final class DefaultStreamingSession implements StreamingSession {
    * Appends the new text to the incremental state and scores it. On any failure the incremental state is
    * dropped (closed by whichever thread is last to touch it) and later checks re-check the full text.
    */
-  private DefaultGuard.Attempt<Scores> scoreIncrementally(String text) {
+  private DefaultGuard.Attempt<Scores> scoreIncrementally() {
     IncrementalClassifier.Session s = inc;
-    String delta = text.substring(incCommittedChars);
-    int newCommitted = text.length();
+    String delta = normalized.substring(incCommittedChars);
+    int newCommitted = normalized.length();
     AtomicInteger state = new AtomicInteger(NEW);
     Callable<Scores> work = () -> {
       if (!state.compareAndSet(NEW, RUNNING)) {

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.guard.Conversation;
+import dev.parapet.guard.Guard;
+import dev.parapet.guard.Verdict;
+import dev.parapet.guard.stream.StreamDecision;
+import dev.parapet.guard.stream.StreamOptions;
+import dev.parapet.guard.stream.StreamingSession;
 import dev.parapet.guard.spi.ClassificationRequest;
 import dev.parapet.guard.spi.Scores;
 import java.nio.file.Path;
@@ -113,6 +118,29 @@ class StreamingSessionTest {
       // about 2 x 128 characters (~100 fixture tokens: spaces are tokens) per call, twice on a call that also
       // checks a new anchor; re-tokenizing the whole response would read all of it
       assertTrue(maxEncoded <= 300, "tokenized up to " + maxEncoded + " tokens in one append, of " + total);
+    }
+  }
+
+  @Test
+  void guardStream_overDecoderSession_blankThenText_equalsWholeTextChecks() {
+    // guard-core's streaming session hands the incremental session only the new text at each check; a response
+    // that is blank so far is not classified
+    StreamOptions every = StreamOptions.builder().checkEveryTokens(1).holdBackTokens(0).debounce(1).build();
+    try (Guard guard = Guard.builder().classifier(lg3, false).noCache().noTimeout().streamOptions(every).build();
+        StreamingSession s = guard.openStream(Conversation.ofPrompt("How do I change a tyre?"))) {
+      StringBuilder sofar = new StringBuilder();
+      for (String token : List.of("  ", "\n", " First", ",", " loosen", " the", " nuts", ".", " Then", " jack")) {
+        sofar.append(token);
+        StreamDecision d = s.onToken(token);
+        Verdict streamed = ((StreamDecision.Continue) d).lastVerdict();
+        if (sofar.toString().isBlank()) {
+          assertTrue(streamed.scores().isEmpty(), "blank response is not classified");
+          assertTrue(streamed.notes().stream().anyMatch(n -> n.startsWith("empty-input")), streamed.notes().toString());
+        } else {
+          Verdict whole = guard.checkResponse("How do I change a tyre?", sofar.toString());
+          assertEquals(whole.unsafeScore(), streamed.unsafeScore(), TOL, "after '" + sofar + "'");
+        }
+      }
     }
   }
 
