@@ -29,9 +29,19 @@ final class KvCache implements AutoCloseable {
   private final OnnxTensor[] values;
   private final AutoCloseable owner;
   private final AtomicInteger refs = new AtomicInteger(1);
+  // the direct buffers behind keys/values when this class made them (read in place); null for ORT outputs
+  private final ByteBuffer[] keyBytes;
+  private final ByteBuffer[] valueBytes;
 
   KvCache(ModelSpec spec, int batch, int length, long[][] mask, OnnxTensor[] keys, OnnxTensor[] values,
       AutoCloseable owner) {
+    this(spec, batch, length, mask, keys, values, owner, null, null);
+  }
+
+  private KvCache(ModelSpec spec, int batch, int length, long[][] mask, OnnxTensor[] keys, OnnxTensor[] values,
+      AutoCloseable owner, ByteBuffer[] keyBytes, ByteBuffer[] valueBytes) {
+    this.keyBytes = keyBytes;
+    this.valueBytes = valueBytes;
     this.spec = spec;
     this.batch = batch;
     this.length = length;
@@ -152,9 +162,17 @@ final class KvCache implements AutoCloseable {
       k[l] = allocate(spec, batch, len);
       v[l] = allocate(spec, batch, len);
       int dest = 0;
+      KvCache read = null; // one read of a cache repeated in parts (forks of one committed cache)
+      ByteBuffer readK = null;
+      ByteBuffer readV = null;
       for (KvCache p : parts) {
-        copyRows(spec, bytes(p.key(l)), p.batch, p.length, 0, p.length, k[l], dest, len, len - p.length);
-        copyRows(spec, bytes(p.value(l)), p.batch, p.length, 0, p.length, v[l], dest, len, len - p.length);
+        if (p != read) {
+          read = p;
+          readK = p.keyBytes(l);
+          readV = p.valueBytes(l);
+        }
+        copyRows(spec, readK, p.batch, p.length, 0, p.length, k[l], dest, len, len - p.length);
+        copyRows(spec, readV, p.batch, p.length, 0, p.length, v[l], dest, len, len - p.length);
         dest += p.batch;
       }
     }
@@ -175,8 +193,8 @@ final class KvCache implements AutoCloseable {
     for (int l = 0; l < spec.layers(); l++) {
       k[l] = allocate(spec, batch, n);
       v[l] = allocate(spec, batch, n);
-      copyRows(spec, bytes(key(l)), batch, length, 0, n, k[l], 0, n, 0);
-      copyRows(spec, bytes(value(l)), batch, length, 0, n, v[l], 0, n, 0);
+      copyRows(spec, keyBytes(l), batch, length, 0, n, k[l], 0, n, 0);
+      copyRows(spec, valueBytes(l), batch, length, 0, n, v[l], 0, n, 0);
     }
     return fromBuffers(spec, batch, n, m, k, v);
   }
@@ -185,8 +203,8 @@ final class KvCache implements AutoCloseable {
   byte[][] snapshot() {
     byte[][] out = new byte[2 * spec.layers()][];
     for (int l = 0; l < spec.layers(); l++) {
-      out[2 * l] = toArray(bytes(key(l)));
-      out[2 * l + 1] = toArray(bytes(value(l)));
+      out[2 * l] = toArray(keyBytes(l));
+      out[2 * l + 1] = toArray(valueBytes(l));
     }
     return out;
   }
@@ -195,6 +213,20 @@ final class KvCache implements AutoCloseable {
     byte[] a = new byte[b.remaining()];
     b.duplicate().get(a);
     return a;
+  }
+
+  /**
+   * Layer {@code l}'s key bytes: the direct buffer itself for caches made here (stacked, truncated, empty), else
+   * a copy (ONNX Runtime's own outputs have no public view; getBufferRef() throws for them in 1.29).
+   */
+  private ByteBuffer keyBytes(int l) {
+    checkLive();
+    return keyBytes != null ? keyBytes[l].duplicate().clear() : bytes(keys[l]);
+  }
+
+  private ByteBuffer valueBytes(int l) {
+    checkLive();
+    return valueBytes != null ? valueBytes[l].duplicate().clear() : bytes(values[l]);
   }
 
   private static ByteBuffer bytes(OnnxTensor t) {
@@ -222,13 +254,11 @@ final class KvCache implements AutoCloseable {
     if (n == 0) {
       return;
     }
-    byte[] tmp = new byte[n];
     for (int r = 0; r < rows; r++) {
       for (int h = 0; h < heads; h++) {
         int s = ((r * heads + h) * srcLen + from) * unit;
         int d = (((destRow + r) * heads + h) * destLen + destPos) * unit;
-        src.get(s, tmp, 0, n);
-        dest.put(d, tmp, 0, n);
+        dest.put(d, src, s, n);
       }
     }
   }
@@ -243,6 +273,8 @@ final class KvCache implements AutoCloseable {
       for (int l = 0; l < spec.layers(); l++) {
         ByteBuffer kb = k[l] != null ? k[l] : allocate(spec, batch, len);
         ByteBuffer vb = v[l] != null ? v[l] : allocate(spec, batch, len);
+        k[l] = kb;
+        v[l] = vb;
         kt[l] = OnnxTensor.createTensor(OrtSessions.environment(), kb, shape, type);
         vt[l] = OnnxTensor.createTensor(OrtSessions.environment(), vb, shape, type);
       }
@@ -250,7 +282,7 @@ final class KvCache implements AutoCloseable {
       closeAll(kt, vt);
       throw OrtSessions.runError("create KV cache tensors", e);
     }
-    return new KvCache(spec, batch, len, mask, kt, vt, () -> closeAll(kt, vt));
+    return new KvCache(spec, batch, len, mask, kt, vt, () -> closeAll(kt, vt), k, v);
   }
 
   private static void closeAll(OnnxTensor[] a, OnnxTensor[] b) {

@@ -228,6 +228,48 @@ class DecoderRuntimeTest {
   }
 
   @Test
+  void truncateAndStack_ofOrtAndOwnBuffers_copyTheSameBytes() {
+    DecoderRuntime rt = runtime(16);
+    long[] t = tokens(20, 21);
+    try (KvCache empty = KvCache.empty(spec, 1);
+        KvCache full = rt.extend(empty, new long[][] {t}, Cancellation.create(), "p"); // ORT-allocated tensors
+        KvCache cut = full.truncate(15); // our own direct buffers
+        KvCache cutTwice = cut.truncate(9);
+        KvCache cutOnce = full.truncate(9);
+        KvCache forks = KvCache.stack(spec, java.util.Collections.nCopies(3, full));
+        KvCache mixed = KvCache.stack(spec, List.of(full, cut, full))) {
+      byte[][] once = cutOnce.snapshot();
+      byte[][] twice = cutTwice.snapshot();
+      byte[][] one = full.snapshot();
+      byte[][] three = forks.snapshot();
+      byte[][] shorter = cut.snapshot();
+      byte[][] mix = mixed.snapshot();
+      for (int i = 0; i < one.length; i++) {
+        assertArrayEquals(once[i], twice[i], "truncate of a truncated cache, tensor " + i);
+        int row = one[i].length;
+        assertEquals(3 * row, three[i].length);
+        assertEquals(3 * row, mix[i].length);
+        for (int r = 0; r < 3; r++) {
+          assertArrayEquals(one[i], java.util.Arrays.copyOfRange(three[i], r * row, (r + 1) * row),
+              "stacked fork " + r + ", tensor " + i);
+        }
+        // the middle row of the mixed stack is the 15-token cache, left-padded with zero KV to 20 positions
+        byte[] middle = java.util.Arrays.copyOfRange(mix[i], row, 2 * row);
+        int unit = row / (spec.kvHeads() * 20);
+        for (int h = 0; h < spec.kvHeads(); h++) {
+          byte[] got = java.util.Arrays.copyOfRange(middle, h * 20 * unit + 5 * unit, (h + 1) * 20 * unit);
+          byte[] want = java.util.Arrays.copyOfRange(shorter[i], h * 15 * unit, (h + 1) * 15 * unit);
+          assertArrayEquals(want, got, "padded row, head " + h + ", tensor " + i);
+          for (int b = h * 20 * unit; b < h * 20 * unit + 5 * unit; b++) {
+            assertEquals(0, middle[b], "padding is zero");
+          }
+        }
+      }
+      assertEquals(List.of(0L, 0L, 0L, 0L, 0L, 1L), java.util.Arrays.stream(mixed.mask(1)).limit(6).boxed().toList());
+    }
+  }
+
+  @Test
   void truncate_equalsShorterPrefill() {
     DecoderRuntime rt = runtime(16);
     long[] t = tokens(20, 13);
