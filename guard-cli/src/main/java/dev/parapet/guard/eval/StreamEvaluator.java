@@ -7,12 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.guard.Conversation;
 import dev.parapet.guard.Verdict;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 
 /**
@@ -68,38 +63,8 @@ public final class StreamEvaluator {
       throw new IllegalArgumentException("threads must be >= 1, was " + threads);
     }
     List<EvalRecord> withResponse = records.stream().filter(r -> r.response().isPresent()).toList();
-    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "parapet-eval-stream");
-      t.setDaemon(true);
-      return t;
-    });
-    List<Row> rows = new ArrayList<>(withResponse.size());
-    try {
-      List<Future<Row>> futures = new ArrayList<>();
-      for (EvalRecord r : withResponse) {
-        futures.add(pool.submit(() -> {
-          Row row = replayOne(r, check, replayer, tokensPerStep);
-          progress.step();
-          return row;
-        }));
-      }
-      for (int i = 0; i < futures.size(); i++) {
-        try {
-          rows.add(futures.get(i).get());
-        } catch (ExecutionException e) {
-          EvalRecord r = withResponse.get(i);
-          throw new IllegalStateException("replaying record " + r.id() + " (line " + r.line() + ") failed: "
-              + e.getCause(), e.getCause());
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("evaluation was interrupted", e);
-    } finally {
-      pool.shutdownNow();
-    }
-    progress.finish();
-    return rows;
+    return RecordPool.map(withResponse, r -> replayOne(r, check, replayer, tokensPerStep),
+        threads, progress, "parapet-eval-stream", "replaying");
   }
 
   static Row replayOne(EvalRecord r, Function<Conversation, Verdict> check, StreamReplayer replayer, int perStep) {
