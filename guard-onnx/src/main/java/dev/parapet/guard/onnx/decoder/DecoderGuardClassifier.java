@@ -437,6 +437,15 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
     return pos;
   }
 
+  /** The option ids each probe reads (what {@link DecoderRuntime#logits} copies out), one entry per probe. */
+  private static long[][] selectFor(Plan plan) {
+    long[][] ids = new long[plan.probes().size()][];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = plan.probes().get(i).optionIds();
+    }
+    return ids;
+  }
+
   /** Teacher-forced / no-category scoring: one prompt per request, requests batched. */
   private List<Scores> scoreOnePrompt(List<Prepared> batch, ClassificationRequest first) {
     List<KvCache> pasts = new ArrayList<>();
@@ -446,18 +455,20 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
       }
       long[][] rows = new long[batch.size()][];
       int[][] positions = new int[batch.size()][];
+      long[][][] select = new long[batch.size()][][];
       for (int i = 0; i < batch.size(); i++) {
         Prepared p = batch.get(i);
         long[] body = PromptEncoder.concat(p.head(), p.judged(), p.plan().suffixes().get(0));
         rows[i] = PromptEncoder.concat(body, p.plan().chain());
         positions[i] = readPositions(p.plan(), body.length);
+        select[i] = selectFor(p.plan());
       }
       float[][][] logits;
       if (pasts.size() == 1) {
-        logits = runtime.logits(pasts.get(0), rows, positions, first.cancellation(), "classify");
+        logits = runtime.logits(pasts.get(0), rows, positions, select, first.cancellation(), "classify");
       } else {
         try (KvCache stacked = KvCache.stack(runtime.spec(), pasts)) {
-          logits = runtime.logits(stacked, rows, positions, first.cancellation(), "classify batch");
+          logits = runtime.logits(stacked, rows, positions, select, first.cancellation(), "classify batch");
         }
       }
       List<Scores> out = new ArrayList<>();
@@ -499,14 +510,16 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
         }
         long[][] rows = new long[to - from][];
         int[][] positions = new int[to - from][];
+        long[][][] select = new long[to - from][][];
         Arrays.fill(rows, row);
         Arrays.fill(positions, pos);
+        Arrays.fill(select, selectFor(plan));
         float[][][] logits;
         if (pasts.size() == 1) {
-          logits = runtime.logits(pasts.get(0), rows, positions, request.cancellation(), "exact categories");
+          logits = runtime.logits(pasts.get(0), rows, positions, select, request.cancellation(), "exact categories");
         } else {
           try (KvCache stacked = KvCache.stack(runtime.spec(), pasts)) {
-            logits = runtime.logits(stacked, rows, positions, request.cancellation(), "exact categories");
+            logits = runtime.logits(stacked, rows, positions, select, request.cancellation(), "exact categories");
           }
         }
         System.arraycopy(logits, 0, all, from, to - from);
@@ -530,21 +543,24 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
       int to = Math.min(yes.length, from + options.maxBatchSize());
       long[][] rows = new long[to - from][];
       int[][] positions = new int[to - from][];
+      long[][][] select = new long[to - from][][];
       for (int k = from; k < to; k++) {
         long[] body = PromptEncoder.concat(tail, plan.suffixes().get(k));
         rows[k - from] = PromptEncoder.concat(body, plan.chain());
         positions[k - from] = readPositions(plan, body.length);
+        select[k - from] = selectFor(plan);
       }
       float[][][] logits;
       if (rows.length == 1) {
-        logits = runtime.logits(past, rows, positions, request.cancellation(), "policy " + from);
+        logits = runtime.logits(past, rows, positions, select, request.cancellation(), "policy " + from);
       } else {
         try (KvCache stacked = KvCache.stack(runtime.spec(), java.util.Collections.nCopies(rows.length, past))) {
-          logits = runtime.logits(stacked, rows, positions, request.cancellation(), "policies " + from + "-" + to);
+          logits = runtime.logits(stacked, rows, positions, select, request.cancellation(),
+              "policies " + from + "-" + to);
         }
       }
       for (int k = from; k < to; k++) {
-        yes[k] = softmax(logits[k - from][0], probe.optionIds())[probe.probe().unsafeIndex()];
+        yes[k] = softmax(logits[k - from][0])[probe.probe().unsafeIndex()];
       }
     }
   }
@@ -573,7 +589,7 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
     Map<String, Double> categories = new LinkedHashMap<>();
     for (int i = 0; i < plan.probes().size(); i++) {
       Plan.ResolvedProbe rp = plan.probes().get(i);
-      double[] p = softmax(probeLogits[i], rp.optionIds());
+      double[] p = softmax(probeLogits[i]);
       switch (rp.probe().kind()) {
         case BINARY -> unsafe = p[rp.probe().unsafeIndex()];
         case LEVELS -> {
@@ -599,16 +615,25 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
     return b.build();
   }
 
-  /** Softmax over the logits of {@code ids}, in double precision. */
+  /** Softmax over the logits of {@code ids} in a full vocabulary row (tests compare against it). */
   static double[] softmax(float[] logits, long[] ids) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (long id : ids) {
-      max = Math.max(max, logits[(int) id]);
-    }
-    double[] p = new double[ids.length];
-    double sum = 0;
+    float[] picked = new float[ids.length];
     for (int i = 0; i < ids.length; i++) {
-      p[i] = Math.exp(logits[(int) ids[i]] - max);
+      picked[i] = logits[(int) ids[i]];
+    }
+    return softmax(picked);
+  }
+
+  /** Softmax over a probe's option logits (as selected by {@link #selectFor}), in double precision. */
+  static double[] softmax(float[] optionLogits) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float l : optionLogits) {
+      max = Math.max(max, l);
+    }
+    double[] p = new double[optionLogits.length];
+    double sum = 0;
+    for (int i = 0; i < p.length; i++) {
+      p[i] = Math.exp(optionLogits[i] - max);
       sum += p[i];
     }
     for (int i = 0; i < p.length; i++) {
@@ -821,7 +846,7 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
         long[] body = PromptEncoder.concat(tail, plan.suffixes().get(0));
         long[] row = PromptEncoder.concat(body, plan.chain());
         float[][][] logits = runtime.logits(base, new long[][] {row}, new int[][] {readPositions(plan, body.length)},
-            request.cancellation(), "stream score");
+            new long[][][] {selectFor(plan)}, request.cancellation(), "stream score");
         return toScores(plan, logits[0], truncation);
       } finally {
         if (temporary) {

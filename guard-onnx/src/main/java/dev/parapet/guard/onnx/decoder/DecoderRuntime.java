@@ -61,7 +61,7 @@ final class DecoderRuntime {
    */
   KvCache extend(KvCache past, long[][] rows, Cancellation cancellation, String step) {
     Padded p = Padded.of(rows);
-    Outcome o = execute(past, p, new int[rows.length][0], true, cancellation, step);
+    Outcome o = execute(past, p, new int[rows.length][0], null, true, cancellation, step);
     return o.cache;
   }
 
@@ -71,8 +71,19 @@ final class DecoderRuntime {
    * {@code positions[row][i]}. Nothing is committed: the suffix's KV is dropped.
    */
   float[][][] logits(KvCache past, long[][] rows, int[][] positions, Cancellation cancellation, String step) {
+    return logits(past, rows, positions, null, cancellation, step);
+  }
+
+  /**
+   * Like {@link #logits(KvCache, long[][], int[][], Cancellation, String)}, but {@code result[row][i]} holds only
+   * the logits of the token ids {@code select[row][i]}, in that order (a null {@code select} or entry: the full
+   * vocabulary row). Scoring reads a handful of option ids per position; copying whole vocabulary rows
+   * (128 KB each at a 32k vocabulary) made every streamed check allocate about a megabyte.
+   */
+  float[][][] logits(KvCache past, long[][] rows, int[][] positions, long[][][] select, Cancellation cancellation,
+      String step) {
     Padded p = Padded.of(rows);
-    Outcome o = execute(past, p, positions, false, cancellation, step);
+    Outcome o = execute(past, p, positions, select, false, cancellation, step);
     return o.logits;
   }
 
@@ -99,8 +110,8 @@ final class DecoderRuntime {
     }
   }
 
-  private Outcome execute(KvCache past, Padded p, int[][] positions, boolean keep, Cancellation cancellation,
-      String step) {
+  private Outcome execute(KvCache past, Padded p, int[][] positions, long[][][] select, boolean keep,
+      Cancellation cancellation, String step) {
     int batch = p.ids.length;
     if (past.batch() != batch) {
       throw new IllegalArgumentException("past has " + past.batch() + " rows, input has " + batch);
@@ -149,7 +160,8 @@ final class DecoderRuntime {
           needLogits = wanted.containsKey(col);
         }
         boolean needKv = keep || !last;
-        KvCache next = runChunk(current, p, from, to, pastCount, needLogits, needKv, wanted, out, cancellation,
+        KvCache next = runChunk(current, p, from, to, pastCount, needLogits, needKv, wanted, select, out,
+            cancellation,
             step + " (tokens " + from + "-" + to + " of " + p.width + ")");
         if (current != past) {
           current.close();
@@ -170,7 +182,8 @@ final class DecoderRuntime {
   }
 
   private KvCache runChunk(KvCache past, Padded p, int from, int to, long[] pastCount, boolean needLogits,
-      boolean needKv, Map<Integer, List<int[]>> wanted, float[][][] out, Cancellation cancellation, String step) {
+      boolean needKv, Map<Integer, List<int[]>> wanted, long[][][] select, float[][][] out,
+      Cancellation cancellation, String step) {
     int batch = p.ids.length;
     int n = to - from;
     int pastLen = past.length();
@@ -239,7 +252,7 @@ final class DecoderRuntime {
       }
       result = OrtSessions.run(session, feeds, outputs, pinned, cancellation, step);
       if (needLogits) {
-        readLogits(logitsBytes, n, from, to, wanted, out);
+        readLogits(logitsBytes, n, from, to, wanted, select, out);
       }
       if (!needKv) {
         return null;
@@ -286,11 +299,11 @@ final class DecoderRuntime {
   }
 
   /**
-   * Copies the logit rows at the wanted columns out of {@code bytes} (the [batch, n, vocab] logits of one run);
-   * nothing else of the output is read.
+   * Copies the logits at the wanted columns out of {@code bytes} (the [batch, n, vocab] logits of one run): the
+   * selected ids only where {@code select} names them, else the whole vocabulary row; nothing else is read.
    */
   private void readLogits(ByteBuffer bytes, int n, int from, int to, Map<Integer, List<int[]>> wanted,
-      float[][][] out) {
+      long[][][] select, float[][][] out) {
     int vocab = spec.vocab();
     OnnxJavaType type = spec.logitsType();
     FloatBuffer floats = type == OnnxJavaType.FLOAT ? bytes.asFloatBuffer() : null;
@@ -301,18 +314,33 @@ final class DecoderRuntime {
         continue;
       }
       for (int[] bi : targets) {
-        float[] row = new float[vocab];
         int at = ((bi[0] * n) + (col - from)) * vocab;
-        if (floats != null) {
-          floats.get(at, row, 0, vocab);
+        long[] ids = select == null ? null : select[bi[0]][bi[1]];
+        float[] row;
+        if (ids != null) {
+          row = new float[ids.length];
+          for (int j = 0; j < ids.length; j++) {
+            if (ids[j] < 0 || ids[j] >= vocab) {
+              throw new IllegalArgumentException("token id " + ids[j] + " outside the vocabulary of " + vocab);
+            }
+            row[j] = floats != null ? floats.get(at + (int) ids[j]) : half(halves.get(at + (int) ids[j]), type);
+          }
         } else {
-          for (int v = 0; v < vocab; v++) {
-            short h = halves.get(at + v);
-            row[v] = type == OnnxJavaType.FLOAT16 ? Fp16Conversions.fp16ToFloat(h) : Fp16Conversions.bf16ToFloat(h);
+          row = new float[vocab];
+          if (floats != null) {
+            floats.get(at, row, 0, vocab);
+          } else {
+            for (int v = 0; v < vocab; v++) {
+              row[v] = half(halves.get(at + v), type);
+            }
           }
         }
         out[bi[0]][bi[1]] = row;
       }
     }
+  }
+
+  private static float half(short h, OnnxJavaType type) {
+    return type == OnnxJavaType.FLOAT16 ? Fp16Conversions.fp16ToFloat(h) : Fp16Conversions.bf16ToFloat(h);
   }
 }

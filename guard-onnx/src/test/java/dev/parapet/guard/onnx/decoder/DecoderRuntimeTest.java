@@ -106,6 +106,27 @@ class DecoderRuntimeTest {
   }
 
   @Test
+  void logits_selectedIds_equalThoseEntriesOfTheFullRows() {
+    DecoderRuntime rt = runtime(64);
+    long[] t = tokens(10, 3);
+    int[] wanted = {9, 4};
+    long[][] ids = {{599, 0, 17}, {42}};
+    try (KvCache empty = KvCache.empty(spec, 1)) {
+      float[][][] full = rt.logits(empty, new long[][] {t}, new int[][] {wanted}, Cancellation.create(), "full");
+      float[][][] picked = rt.logits(empty, new long[][] {t}, new int[][] {wanted}, new long[][][] {ids},
+          Cancellation.create(), "picked");
+      for (int i = 0; i < wanted.length; i++) {
+        assertEquals(ids[i].length, picked[0][i].length, "only the selected ids are copied");
+        for (int j = 0; j < ids[i].length; j++) {
+          assertEquals(full[0][i][(int) ids[i][j]], picked[0][i][j], 0f, "position " + i + " id " + ids[i][j]);
+        }
+      }
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> rt.logits(empty,
+          new long[][] {t}, new int[][] {{0}}, new long[][][] {{{600}}}, Cancellation.create(), "out of range"));
+    }
+  }
+
+  @Test
   void logits_readFromPinnedBuffer_bitwiseEqualOrtAllocatedOutput() throws Exception {
     DecoderRuntime rt = runtime(64);
     long[] t = tokens(12, 5);
