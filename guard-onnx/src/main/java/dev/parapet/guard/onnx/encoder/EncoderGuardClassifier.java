@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.Optional;
 
 /**
@@ -140,28 +142,64 @@ public final class EncoderGuardClassifier implements Classifier {
     return loadDefault(options, EncoderGuardClassifier.class.getClassLoader());
   }
 
-  /** Loads the embedded model through {@code cl} (tests hand in loaders without, or with altered, resources). */
+  /**
+   * Loads the embedded model through {@code cl} (tests hand in loaders without, or with altered, resources).
+   *
+   * <p>Cold load is dominated by three independent steps: ONNX Runtime session creation, the tokenizer (DJL's
+   * native library and the JSON) and the SHA-256 of 30 MB. The tokenizer and both checksums run on one
+   * short-lived helper thread while this thread creates the session; nothing is returned (or left open)
+   * unless every check passed, and a checksum failure is reported in preference to whatever error a corrupt
+   * file caused in the session.
+   */
   static EncoderGuardClassifier loadDefault(OnnxOptions options, ClassLoader cl) {
     byte[] manifestBytes = resource(cl, ModelManifest.FILE_NAME);
     String source = "classpath:" + DEFAULT_RESOURCE_DIR + ModelManifest.FILE_NAME;
     ModelManifest manifest = ModelManifest.read(new ByteArrayInputStream(manifestBytes), source);
     EncoderConfig config = EncoderConfig.from(manifest, Taxonomies.llamaGuard3());
     byte[] modelBytes = resource(cl, EncoderConfig.MODEL_FILE);
-    ModelManifest.verifyBytes("classpath:" + DEFAULT_RESOURCE_DIR + EncoderConfig.MODEL_FILE, modelBytes,
-        manifest.files().get(EncoderConfig.MODEL_FILE));
-    byte[] tokenizerBytes = resource(cl, EncoderConfig.TOKENIZER_FILE);
-    ModelManifest.verifyBytes("classpath:" + DEFAULT_RESOURCE_DIR + EncoderConfig.TOKENIZER_FILE,
-        tokenizerBytes, manifest.files().get(EncoderConfig.TOKENIZER_FILE));
-    ContentTokenizer tokenizer = ContentTokenizer.load(new ByteArrayInputStream(tokenizerBytes),
-        "classpath:" + DEFAULT_RESOURCE_DIR + EncoderConfig.TOKENIZER_FILE);
-    OrtSessions.Opened opened;
+    CompletableFuture<ContentTokenizer> helper = CompletableFuture.supplyAsync(() -> {
+      ModelManifest.verifyBytes("classpath:" + DEFAULT_RESOURCE_DIR + EncoderConfig.MODEL_FILE, modelBytes,
+          manifest.files().get(EncoderConfig.MODEL_FILE));
+      byte[] tokenizerBytes = resource(cl, EncoderConfig.TOKENIZER_FILE);
+      ModelManifest.verifyBytes("classpath:" + DEFAULT_RESOURCE_DIR + EncoderConfig.TOKENIZER_FILE,
+          tokenizerBytes, manifest.files().get(EncoderConfig.TOKENIZER_FILE));
+      return ContentTokenizer.load(new ByteArrayInputStream(tokenizerBytes),
+          "classpath:" + DEFAULT_RESOURCE_DIR + EncoderConfig.TOKENIZER_FILE);
+    }, EncoderGuardClassifier::loaderThread);
+    OrtSessions.Opened opened = null;
+    Throwable sessionError = null;
     try {
       opened = OrtSessions.open(modelBytes, options, "embedded default model");
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) { // kept until the helper is done: its checksum error comes first
+      sessionError = e;
+    }
+    ContentTokenizer tokenizer;
+    try {
+      tokenizer = helper.join();
+    } catch (CompletionException e) {
+      if (opened != null) {
+        opened.close();
+      }
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new ModelLoadException("loading the tokenizer of the embedded default model failed: " + cause, cause);
+    }
+    if (sessionError != null) {
       tokenizer.close();
-      throw e;
+      if (sessionError instanceof RuntimeException r) {
+        throw r;
+      }
+      throw (Error) sessionError;
     }
     return new EncoderGuardClassifier(EncoderModel.open(config, tokenizer, opened, source));
+  }
+
+  private static void loaderThread(Runnable task) {
+    Thread t = new Thread(task, "parapet-default-model-loader");
+    t.setDaemon(true);
+    t.start();
   }
 
   /**
