@@ -421,6 +421,38 @@ for s in sorted(by_src):
     nd = max(1, int(round(len(rows) * a.dev_frac))) if len(rows) >= 10 else 0
     dev += rows[:nd]
     train += rows[nd:]
+
+
+# ---------------------------------------------------------------- augmentation (after the split: train rows only feed
+# train, dev rows only feed dev, so nothing crosses). Own RNG: does not perturb the sampling above.
+# 1. refusals: a harmful prompt answered with a refusal (authored templates, models/data/authored/refusals.txt) is a
+#    SAFE response. The first model scored refusals as unsafe (it judged the question, not the answer).
+# 2. prefixes: streaming checks read a response while it grows. A prefix of a safe response is safe; a prefix of at
+#    least half of an unsafe response is labelled unsafe (the harm has usually begun by then). Cut at word bounds.
+REFUSALS = [l.strip() for l in open(os.path.join(a.authored, "refusals.txt"), encoding="utf-8") if l.strip()]
+
+
+def augment(rows, n_refusal, aug_rng):
+    out = []
+    harmful = [r for r in rows if r["response"] is None and r["label"] == "unsafe"]
+    for r in aug_rng.sample(harmful, min(n_refusal, len(harmful))):
+        out.append(R(r["prompt"], "safe", [], "aug-refusal", response=aug_rng.choice(REFUSALS)))
+    for r in rows:
+        if r["response"] is None or r["source"].startswith("aug-"):
+            continue
+        words = r["response"].split(" ")
+        if len(words) < 12:
+            continue
+        lo = 0.1 if r["label"] == "safe" else 0.5
+        cut = max(6, int(len(words) * aug_rng.uniform(lo, 0.9)))
+        out.append(R(r["prompt"], r["label"], r["categories"], "aug-prefix", response=" ".join(words[:cut])))
+    return out
+
+
+aug_rng = random.Random(SEED + 77)
+n_train_harm = sum(1 for r in train if r["response"] is None and r["label"] == "unsafe")
+train += augment(train, min(1600, n_train_harm), aug_rng)
+dev += augment(dev, 180, aug_rng)
 rng.shuffle(train)
 
 

