@@ -11,7 +11,7 @@
 #   --build             rebuild guard-benchmarks/target/benchmarks.jar even if it exists
 #   --no-table          do not rewrite guard-benchmarks/RESULTS.md
 #   --note TEXT         a line to put at the top of RESULTS.md (for example what else the machine ran)
-#   --only NAME         run only the benchmark classes whose name matches (streaming|response|classify)
+#   --only NAME         run only the parts whose name matches (streaming|response|classify|load)
 # Environment:
 #   PARAPET_BENCH_THREADS  ONNX Runtime intra-op threads (default 2)
 #   JAVA                   java binary (default: java on PATH)
@@ -24,7 +24,7 @@ MODE=full
 BUILD=0
 TABLE=1
 NOTE=""
-ONLY="streaming|response|classify"
+ONLY="streaming|response|classify|load"
 JAVA="${JAVA:-java}"
 THREADS="${PARAPET_BENCH_THREADS:-2}"
 
@@ -92,6 +92,19 @@ if [[ "classify" =~ ^($ONLY)$ ]]; then
   run_jmh classify 'dev.parapet.guard.bench.ClassifyBenchmark' "${CLASSIFY_ARGS[@]}"
   FILES+=("$OUT/classify.json")
 fi
+if [[ "load" =~ ^($ONLY)$ ]]; then
+  # Cold load and RSS need a fresh JVM each time (JMH forks are warm). The model jar goes first on the class
+  # path so that the model is read as users get it (a stored entry), not from the shaded benchmark jar.
+  MODEL_JAR=$(ls "$ROOT"/guard-default-model/target/guard-default-model-*.jar 2>/dev/null | grep -v sources | head -1 || true)
+  RUNS=$([ "$MODE" = quick ] && echo 3 || echo 7)
+  echo "bench.sh: LoadProbe x $RUNS (fresh JVMs)" >&2
+  : > "$OUT/load.jsonl"
+  for i in $(seq 1 "$RUNS"); do
+    "$JAVA" -Dai.djl.offline=true -cp "${MODEL_JAR:+$MODEL_JAR:}$JAR" dev.parapet.guard.bench.LoadProbe "$THREADS" \
+      2>/dev/null | grep '^{' >> "$OUT/load.jsonl"
+  done
+  cat "$OUT/load.jsonl" >&2
+fi
 ELAPSED=$(( $(date +%s) - START ))
 
 python3 - "$OUT/all.json" "${FILES[@]}" <<'PY'
@@ -111,6 +124,6 @@ if [ "$TABLE" = 1 ]; then
   [ -n "$NOTE" ] && HEADER="$HEADER $NOTE"
   python3 "$ROOT/scripts/bench_table.py" "$OUT/all.json" "$ROOT/guard-benchmarks/RESULTS.md" \
     --note "$HEADER" --command "scripts/bench.sh $([ "$MODE" = quick ] && echo --quick)" \
-    --notes-file "$ROOT/guard-benchmarks/RESULTS-notes.md" > /dev/null
+    --notes-file "$ROOT/guard-benchmarks/RESULTS-notes.md" --load "$OUT/load.jsonl" > /dev/null
   echo "bench.sh: wrote guard-benchmarks/RESULTS.md" >&2
 fi

@@ -1,0 +1,46 @@
+package dev.parapet.guard.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** LoadProbe runs once and prints the JSON line bench.sh and bench_table.py read. No timing is asserted. */
+class LoadProbeTest {
+
+  @Test
+  void printsOneJsonLineWithEveryField() throws Exception {
+    assumeTrue(BenchmarksRunOnceTest.defaultModelPresent(), "embedded default model not on the classpath");
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+      LoadProbe.main(new String[] {"1"});
+    } finally {
+      System.setOut(old);
+    }
+    String line = buf.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{")).findFirst()
+        .orElseThrow(() -> new AssertionError("no JSON line in: " + buf));
+    JsonNode j = new ObjectMapper().readTree(line);
+    assertEquals(1, j.get("threads").asInt());
+    for (String f : new String[] {"ortEnvMs", "loadMs", "firstCheckMs", "coldLoadMs", "heapUsedMb"}) {
+      assertTrue(j.get(f).asDouble() > 0, f + " in " + line);
+    }
+    assertEquals("ALLOW", j.get("firstDecision").asText(), "a harmless look-alike prompt: " + line);
+    if (java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/self/status"))) {
+      assertTrue(j.get("rssMb").asDouble() > 50 && j.get("peakRssMb").asDouble() >= j.get("rssMb").asDouble(),
+          line);
+    }
+  }
+
+  @Test
+  void statusField_missingGivesMinusOne() {
+    assertEquals(-1, LoadProbe.status("NoSuchField:"), 0.0);
+  }
+}
