@@ -7,16 +7,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The guard-core SPI contract, on the tiny Llama Guard 3 fixture (teacher-forced categories). */
 class DecoderClassifierContractTest extends ClassifierContractTest {
+  @TempDir static Path tmp; // removed after the class
   private Path dir;
 
   @Override
   protected Classifier createClassifier() {
     if (dir == null) {
       try {
-        dir = Fixtures.model(Files.createTempDirectory("parapet-decoder-contract"), GuardFamily.LLAMA_GUARD_3);
+        dir = Fixtures.model(Files.createDirectories(tmp.resolve("lg3")), GuardFamily.LLAMA_GUARD_3);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -29,13 +31,14 @@ class DecoderClassifierContractTest extends ClassifierContractTest {
 
 /** The same contract for the per-policy family (ShieldGemma: batched forks over the conversation's KV). */
 class ShieldGemmaClassifierContractTest extends ClassifierContractTest {
+  @TempDir static Path tmp; // removed after the class
   private Path dir;
 
   @Override
   protected Classifier createClassifier() {
     if (dir == null) {
       try {
-        dir = Fixtures.model(Files.createTempDirectory("parapet-sg-contract"), GuardFamily.SHIELDGEMMA);
+        dir = Fixtures.model(Files.createDirectories(tmp.resolve("sg")), GuardFamily.SHIELDGEMMA);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -46,13 +49,14 @@ class ShieldGemmaClassifierContractTest extends ClassifierContractTest {
 
 /** The three-level family (Qwen3Guard: Safe/Unsafe/Controversial, multi-token category names). */
 class Qwen3GuardClassifierContractTest extends ClassifierContractTest {
+  @TempDir static Path tmp; // removed after the class
   private Path dir;
 
   @Override
   protected Classifier createClassifier() {
     if (dir == null) {
       try {
-        dir = Fixtures.model(Files.createTempDirectory("parapet-qwen-contract"), GuardFamily.QWEN3GUARD_GEN);
+        dir = Fixtures.model(Files.createDirectories(tmp.resolve("qwen")), GuardFamily.QWEN3GUARD_GEN);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -63,13 +67,14 @@ class Qwen3GuardClassifierContractTest extends ClassifierContractTest {
 
 /** Exact mode (one prompt per category, batched) on a 3-category taxonomy to keep it quick; no streaming. */
 class LlamaGuardExactContractTest extends ClassifierContractTest {
+  @TempDir static Path tmp; // removed after the class
   private Path dir;
 
   @Override
   protected Classifier createClassifier() {
     if (dir == null) {
       try {
-        dir = Fixtures.model(Files.createTempDirectory("parapet-exact-contract"), GuardFamily.LLAMA_GUARD_3);
+        dir = Fixtures.model(Files.createDirectories(tmp.resolve("exact")), GuardFamily.LLAMA_GUARD_3);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
