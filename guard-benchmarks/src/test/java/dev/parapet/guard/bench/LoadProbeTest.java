@@ -29,9 +29,11 @@ class LoadProbeTest {
         .orElseThrow(() -> new AssertionError("no JSON line in: " + buf));
     JsonNode j = new ObjectMapper().readTree(line);
     assertEquals(1, j.get("threads").asInt());
-    for (String f : new String[] {"ortEnvMs", "loadMs", "firstCheckMs", "coldLoadMs", "heapUsedMb"}) {
+    for (String f : new String[] {"loadMs", "firstCheckMs", "coldLoadMs", "heapUsedMb"}) {
       assertTrue(j.get(f).asDouble() > 0, f + " in " + line);
     }
+    // 0 here when an earlier test in this JVM already created the ONNX Runtime environment
+    assertTrue(j.get("ortEnvMs").asDouble() >= 0, line);
     assertEquals("ALLOW", j.get("firstDecision").asText(), "a harmless look-alike prompt: " + line);
     if (java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/self/status"))) {
       assertTrue(j.get("rssMb").asDouble() > 50 && j.get("peakRssMb").asDouble() >= j.get("rssMb").asDouble(),
