@@ -101,28 +101,42 @@ final class EvalStreamCommand implements Callable<Integer> {
     }
   }
 
-  /** Replays pieces through an engine stream; what is released is whatever the session releases. */
+  /**
+   * Replays pieces through an engine stream; what is released is whatever the session releases. A check is
+   * counted whenever a step carries a verdict other than the previous step's (each check makes a new Verdict).
+   */
   static StreamOutcome replay(Engine engine, StreamOptions options, EvalRecord r, List<String> pieces) {
     try (Engine.Stream s = engine.openStream(dev.parapet.guard.Conversation.ofPrompt(r.prompt()), options)) {
       long released = 0;
+      int checks = 0;
+      Verdict last = null;
       for (int i = 0; i < pieces.size(); i++) {
         Engine.Step step = s.onToken(pieces.get(i));
         released += step.released().length();
+        Verdict v = step.verdict().orElse(null);
+        if (v != null && v != last) {
+          checks++;
+          last = v;
+        }
         if (step.stop()) {
           Decision d = step.verdict().map(Verdict::decision).orElse(Decision.BLOCK);
           double p = step.verdict().map(Verdict::unsafeScore).orElse(Double.NaN);
-          return new StreamOutcome(i + 1, true, i + 1, released, d == Decision.ALLOW ? Decision.BLOCK : d, p);
+          return new StreamOutcome(i + 1, true, i + 1, released, d == Decision.ALLOW ? Decision.BLOCK : d, p, checks);
         }
       }
       Engine.Step end = s.finish();
       released += end.released().length();
+      Verdict v = end.verdict().orElse(null);
+      if (v != null && v != last) {
+        checks++;
+      }
       Decision d = end.verdict().map(Verdict::decision).orElse(Decision.ALLOW);
       double p = end.verdict().map(Verdict::unsafeScore).orElse(Double.NaN);
       if (end.stop()) {
         return new StreamOutcome(pieces.size(), true, Math.max(1, pieces.size()), released,
-            d == Decision.ALLOW ? Decision.BLOCK : d, p);
+            d == Decision.ALLOW ? Decision.BLOCK : d, p, checks);
       }
-      return new StreamOutcome(pieces.size(), false, 0, released, d, p);
+      return new StreamOutcome(pieces.size(), false, 0, released, d, p, checks);
     }
   }
 }

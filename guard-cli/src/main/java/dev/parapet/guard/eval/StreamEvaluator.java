@@ -132,6 +132,19 @@ public final class StreamEvaluator {
     confusionJson(root.putObject("streamed"), sc);
     EvalSummary.num(root, "f1Ratio", sc.f1() / fc.f1());
     EvalSummary.num(root, "agreement", n == 0 ? Double.NaN : (double) agree / n);
+    long checks = 0;
+    long steps = 0;
+    for (Row row : rows) {
+      if (row.outcome().checks() >= 0) {
+        checks += row.outcome().checks();
+        steps += row.outcome().steps();
+      }
+    }
+    ObjectNode cost = root.putObject("checks");
+    cost.put("total", checks);
+    EvalSummary.num(cost, "per100Pieces", steps == 0 ? Double.NaN : 100.0 * checks / (steps * (double) tokensPerStep));
+    cost.put("definition", "classifier checks per 100 word pieces streamed (finish() included; responses stopped"
+        + " early count only the pieces fed before STOP); the cost of streaming is about this times one check");
 
     List<Row> unsafe = rows.stream().filter(r -> r.record().unsafe()).toList();
     ObjectNode exp = root.putObject("exposure");

@@ -11,12 +11,19 @@ import dev.parapet.guard.Decision;
  * @param releasedChars response characters released to the user (before STOP, or after finish)
  * @param finalDecision the session's final decision (BLOCK or FLAG after STOP; finish()'s verdict otherwise)
  * @param finalScore P(unsafe) of the last check, NaN when none was made
+ * @param checks classifier checks the session ran (finish() included), or -1 when not counted
  */
-public record StreamOutcome(
-    int steps, boolean stopped, int stopStep, long releasedChars, Decision finalDecision, double finalScore) {
+public record StreamOutcome(int steps, boolean stopped, int stopStep, long releasedChars, Decision finalDecision,
+    double finalScore, int checks) {
+  /** An outcome whose checks were not counted. */
+  public StreamOutcome(int steps, boolean stopped, int stopStep, long releasedChars, Decision finalDecision,
+      double finalScore) {
+    this(steps, stopped, stopStep, releasedChars, finalDecision, finalScore, -1);
+  }
+
   public StreamOutcome {
     java.util.Objects.requireNonNull(finalDecision, "finalDecision");
-    if (steps < 0 || releasedChars < 0 || stopStep < 0 || (stopped && stopStep == 0)) {
+    if (steps < 0 || releasedChars < 0 || stopStep < 0 || (stopped && stopStep == 0) || checks < -1) {
       throw new IllegalArgumentException("inconsistent stream outcome: steps=" + steps + " stopStep=" + stopStep
           + " releasedChars=" + releasedChars);
     }

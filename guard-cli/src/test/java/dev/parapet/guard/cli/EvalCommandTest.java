@@ -95,5 +95,7 @@ class EvalCommandTest {
     assertTrue(m.get("exposure").get("medianFraction").asDouble() < 0.6, m.toString());
     assertEquals(2, m.get("harmDelay").get("stopped").asInt());
     assertTrue(m.get("streamOptions").asText().contains("checkEveryTokens=1"));
+    // a check at every piece, and finish() reuses the last passing check that covered the whole response
+    assertEquals(100.0, m.get("checks").get("per100Pieces").asDouble(), 1e-9, m.toString());
   }
 }

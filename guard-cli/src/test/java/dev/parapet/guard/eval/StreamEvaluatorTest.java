@@ -33,11 +33,11 @@ class StreamEvaluatorTest {
       seen.append(pieces.get(i));
       double p = KeywordClassifier.score(seen.toString(), dev.parapet.guard.taxonomy.Taxonomies.llamaGuard3()).unsafe();
       if (p >= 0.5) {
-        return new StreamOutcome(i + 1, true, i + 1, released, Decision.BLOCK, p);
+        return new StreamOutcome(i + 1, true, i + 1, released, Decision.BLOCK, p, i + 1);
       }
       released = seen.length();
     }
-    return new StreamOutcome(pieces.size(), false, 0, released, Decision.ALLOW, 0.05);
+    return new StreamOutcome(pieces.size(), false, 0, released, Decision.ALLOW, 0.05, pieces.size());
   }
 
   @Test
@@ -71,6 +71,9 @@ class StreamEvaluatorTest {
     assertEquals(3.0, j.get("harmDelay").get("medianTokens").asDouble(), EPS);
     assertEquals(1.0, j.get("stoppedWithin32Tokens").get("ofHarmStart").asDouble(), EPS);
     assertEquals(0.0, j.get("exposure").get("safeStoppedRate").asDouble(), EPS);
+    // the keyword replayer checks at every piece: 100 checks per 100 pieces
+    assertEquals(100.0, j.get("checks").get("per100Pieces").asDouble(), EPS);
+    assertEquals(rows.stream().mapToInt(r -> r.outcome().steps()).sum(), j.get("checks").get("total").asInt());
   }
 
   @Test
@@ -88,5 +91,6 @@ class StreamEvaluatorTest {
     assertEquals(2, j.get("harmDelay").get("notStopped").asInt());
     assertTrue(j.get("harmDelay").get("medianTokens").isNull());
     assertEquals("whitespace-preserving word pieces", j.get("tokenUnit").asText().toLowerCase(Locale.ROOT));
+    assertTrue(j.get("checks").get("per100Pieces").isNull(), "checks not counted: no rate");
   }
 }
