@@ -2,7 +2,7 @@
 
 usage: /usr/bin/python3 make_manifest.py --metrics /tmp/parapet-work/metrics.json --model-dir ../../default
 """
-import argparse, hashlib, json, os, sys
+import math, argparse, hashlib, json, os, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bert_tokenizer import MAX_TOKENS, PROMPT_TOKENS_IN_RESPONSE
@@ -12,9 +12,9 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--metrics", default="/tmp/parapet-work/metrics.json")
 ap.add_argument("--model-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "default"))
 ap.add_argument("--trained-layers", default="4,5")
-ap.add_argument("--epochs", type=int, default=2)
+ap.add_argument("--epochs", type=int, default=3)
 ap.add_argument("--quantization", default="mixed: word embeddings int8 (symmetric per row); attention q/k/v/output projections int8 "
-                "dynamic (DynamicQuantizeLinear uint8 activations per tensor + MatMulInteger, int8 symmetric per-column weights); "
+                "with STATIC activation scales (QuantizeLinear uint8 per tensor, min/max over 1,000 DEV rows, + MatMulInteger, int8 symmetric per-column weights; batch-invariant); "
                 "feed-forward weights (intermediate and output dense) stored fp16 and cast to fp32 in-graph; "
                 "LayerNorms, biases, position/type embeddings and the head fp32")
 a = ap.parse_args()
@@ -27,7 +27,14 @@ def fileinfo(p):
 
 
 cal = {k: {"a": round(v["a"], 6), "b": round(v["b"], 6)} for k, v in m["calibration"].items()}
-thresholds = {"unsafe": m["threshold_unsafe"]}
+# Parapet's policies compare P(unsafe) with 0.5 unless the user sets a threshold. The dev operating point (threshold
+# t on the Platt probability, chosen for a stated FPR on dev look-alikes) is folded into the unsafe calibration:
+# b' = b - logit(t), so that p' >= 0.5 exactly when p >= t. p' stays monotone in the logit; it is shifted by
+# logit(t) from the Platt fit (documented in the manifest and the model card).
+t = m["threshold_unsafe"]
+shift = math.log(t / (1 - t))
+cal["unsafe"]["b"] = round(cal["unsafe"]["b"] - shift, 6)
+thresholds = {"unsafe": 0.5}
 for l in LABELS[1:]:
     thresholds[l] = 0.5
 man = {
@@ -67,7 +74,8 @@ man = {
     "categoryProbabilities": "conditional",
     "categoryProbabilitiesNote": "category heads were trained (and Platt-calibrated) on unsafe examples with category labels only: they estimate P(category | unsafe)",
     "thresholds": thresholds,
-    "thresholdNotes": {"unsafe": m["threshold_rule"] + " (calibrated probability)", "S1..S14": "0.5 calibrated; categories are meaningful only when unsafe fires"},
+    "thresholdNotes": {"unsafe": m["threshold_rule"] + ": Platt probability %.4f, folded into the unsafe calibration "
+                                 "(b shifted by -logit(%.4f) = %.4f) so that the default operating point is 0.5" % (t, t, -shift), "S1..S14": "0.5 calibrated; categories are meaningful only when unsafe fires"},
     "files": {f: fileinfo(os.path.join(a.model_dir, f)) for f in ["model.onnx", "tokenizer.json"]},
     "license": "Apache-2.0",
     "training": {"seed": SEED, "recipe": "models/recipes/default", "trainedLayers": [int(x) for x in a.trained_layers.split(",")],

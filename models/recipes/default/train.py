@@ -29,7 +29,7 @@ LOOKALIKE_SOURCES = {"coconot-contrast", "coconot-pref-prompt", "coconot-eval-be
 
 
 def is_lookalike(src):
-    return src in LOOKALIKE_SOURCES or src.startswith("authored-contrast")
+    return src in LOOKALIKE_SOURCES or src.startswith("authored-contrast") or src.startswith("authored-cyber_benign")
 
 
 def seq_key(ids, tt):
