@@ -98,4 +98,18 @@ class EvalCommandTest {
     // a check at every piece, and finish() reuses the last passing check that covered the whole response
     assertEquals(100.0, m.get("checks").get("per100Pieces").asDouble(), 1e-9, m.toString());
   }
+
+  @Test
+  void evalStream_sentenceChecksFlag_andContradiction() throws Exception {
+    CliRunner.Result on = CliRunner.fake().run("eval-stream", "--data", resource("small.jsonl"), "--out",
+        dir.toString(), "--sentence-checks", "--no-progress");
+    assertEquals(0, on.exit(), on.toString());
+    JsonNode m = JSON.readTree(dir.resolve("stream-metrics.json").toFile());
+    assertTrue(m.get("streamOptions").asText().contains("checkAtSentenceEnd=true"), m.toString());
+    assertTrue(m.get("streamOptions").asText().contains("checkEveryTokens=32"), m.toString());
+    CliRunner.Result both = CliRunner.fake().run("eval-stream", "--data", resource("small.jsonl"), "--out",
+        dir.toString(), "--sentence-checks", "--no-sentence-checks", "--no-progress");
+    assertEquals(2, both.exit(), both.toString());
+    assertTrue(both.err().contains("contradict"), both.err());
+  }
 }

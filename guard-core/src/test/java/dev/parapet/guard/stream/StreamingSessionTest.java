@@ -167,10 +167,29 @@ class StreamingSessionTest {
   }
 
   @Test
+  void defaults_every32Tokens_noSentenceChecks() {
+    ScriptedClassifier c = scripted().build();
+    try (Guard g = Guard.builder().classifier(c).build();
+        StreamingSession s = g.openStream(PROMPT)) {
+      assertEquals("", s.onToken("Hello world. ").released(), "no check at a sentence end by default");
+      StringBuilder expected = new StringBuilder("Hello world. ");
+      for (int i = 2; i < 32; i++) {
+        assertEquals("", s.onToken("w" + i + " ").released(), "token " + i);
+        expected.append("w").append(i).append(' ');
+      }
+      expected.append("last ");
+      assertEquals(expected.toString(), s.onToken("last ").released(), "the 32nd token triggers the check");
+    }
+    assertEquals(32, StreamOptions.defaults().checkEveryTokens());
+    assertEquals(false, StreamOptions.defaults().checkAtSentenceEnd());
+  }
+
+  @Test
   void sentenceEnd_triggersACheck() {
     ScriptedClassifier c = scripted().build();
     try (Guard g = Guard.builder().classifier(c).build();
-        StreamingSession s = g.openStream(PROMPT, StreamOptions.builder().checkEveryTokens(100).build())) {
+        StreamingSession s = g.openStream(PROMPT,
+            StreamOptions.builder().checkEveryTokens(100).checkAtSentenceEnd(true).build())) {
       assertEquals("", s.onToken("Hello").released());
       assertEquals("Hello world. ", s.onToken(" world. ").released());
       assertEquals("", s.onToken("Next").released());
