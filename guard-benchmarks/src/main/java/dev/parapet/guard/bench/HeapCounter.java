@@ -7,8 +7,9 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * Java heap bytes allocated per streamed token inside the timed region only, as a JMH secondary result
- * ({@code heapBytesPerToken}), and how many checks ran in that region ({@code checksInWindow}: with a cadence
- * of 16 tokens plus sentence ends, a 32-token window holds 2 to 4 checks depending on where sentences end). JMH's {@code -prof gc} cannot give this for the streaming benchmarks: its
+ * ({@code heapBytesPerToken}), and how many checks ran in that region ({@code checksInWindow}: one per 32-token
+ * window at the default cadence; more with sentence-end checks). JMH's {@code -prof gc} cannot give this for the
+ * streaming benchmarks: its
  * {@code gc.alloc.rate.norm} also counts the per-iteration setup that streams the first L tokens. Counts the
  * benchmark thread (checks run on it: the guards are built without a timeout). Native (ONNX Runtime) memory
  * is not counted.

@@ -25,7 +25,9 @@ import java.util.Locale;
  *   <li>{@code firstCheckMs}: the first {@code checkPrompt} (the cache is off);
  *   <li>{@code coldLoadMs} = ortEnvMs + loadMs + firstCheckMs: from "give me a guard" to the first verdict;
  *   <li>{@code rssMb}, {@code peakRssMb}: VmRSS and VmHWM of this process after the first checks (Linux only,
- *       else -1), which includes the JVM's own heap, code cache and the native model.
+ *       else -1), which includes the JVM's own heap, code cache and the native model;
+ *   <li>{@code rssBeforeMb}: VmRSS at the start of {@code main}, before anything of Parapet or ONNX Runtime was
+ *       loaded; {@code rssMb - rssBeforeMb} is what the loaded guard added to this JVM.
  * </ul>
  * Args: {@code [intraOpThreads]} (default 2).
  */
@@ -36,6 +38,7 @@ public final class LoadProbe {
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
     long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
     long jvmToMain = System.currentTimeMillis() - jvmStart;
+    double rssBefore = status("VmRSS:");
     long t0 = System.nanoTime();
     OrtEnvironment.getEnvironment();
     long t1 = System.nanoTime();
@@ -54,8 +57,9 @@ public final class LoadProbe {
       }
       System.out.println(String.format(Locale.ROOT,
           "{\"threads\":%d,\"jvmToMainMs\":%d,\"ortEnvMs\":%.1f,\"loadMs\":%.1f,\"firstCheckMs\":%.1f,"
-              + "\"coldLoadMs\":%.1f,\"rssMb\":%.1f,\"peakRssMb\":%.1f,\"heapUsedMb\":%.1f,\"firstDecision\":\"%s\"}",
-          threads, jvmToMain, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t3 - t0), status("VmRSS:"),
+              + "\"coldLoadMs\":%.1f,\"rssBeforeMb\":%.1f,\"rssMb\":%.1f,\"peakRssMb\":%.1f,\"heapUsedMb\":%.1f,"
+              + "\"firstDecision\":\"%s\"}",
+          threads, jvmToMain, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t3 - t0), rssBefore, status("VmRSS:"),
           status("VmHWM:"), (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1e6,
           v.decision()));
     }
