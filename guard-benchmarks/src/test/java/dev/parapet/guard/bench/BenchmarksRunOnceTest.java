@@ -75,10 +75,11 @@ class BenchmarksRunOnceTest {
       StreamingTokenBenchmark.Incremental inc = new StreamingTokenBenchmark.Incremental();
       inc.prime(m);
       long primed = inc.sink.checks();
-      assertTrue(primed >= 2, "checks while streaming 32 tokens: " + primed);
+      // the default cadence: one check per 32 tokens
+      assertEquals(1, primed, "checks while streaming 32 tokens");
       HeapCounter heap = new HeapCounter();
       bench.incremental(m, inc, heap, BH);
-      assertTrue(inc.sink.checks() - primed >= 2, "checks in the timed window: " + (inc.sink.checks() - primed));
+      assertEquals(1, inc.sink.checks() - primed, "checks in the 32-token timed window");
       assertTrue(heap.heapBytesPerToken > 0);
       inc.close();
 
