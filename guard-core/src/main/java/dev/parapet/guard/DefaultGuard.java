@@ -150,7 +150,10 @@ final class DefaultGuard implements Guard {
     if (b.sharedCache != null) {
       return (Cache<CacheKey, Scores>) b.sharedCache;
     }
-    Caffeine<Object, Object> c = Caffeine.newBuilder().maximumSize(b.cacheMaximumSize).recordStats();
+    // Maintenance (eviction) on the calling thread: no work on ForkJoinPool.commonPool behind the user's back,
+    // and the bound holds when a call returns rather than "eventually".
+    Caffeine<Object, Object> c = Caffeine.newBuilder().maximumSize(b.cacheMaximumSize).recordStats()
+        .executor(Runnable::run);
     if (b.cacheExpireAfterWrite != null) {
       Ticker t = b.ticker;
       c.expireAfterWrite(b.cacheExpireAfterWrite).ticker(t::read);
@@ -356,6 +359,7 @@ final class DefaultGuard implements Guard {
     if (cache == null) {
       return CacheStats.EMPTY;
     }
+    cache.cleanUp(); // run pending maintenance so that the size and eviction count are current
     com.github.benmanes.caffeine.cache.stats.CacheStats s = cache.stats();
     return new CacheStats(s.hitCount(), s.missCount(), s.evictionCount(), cache.estimatedSize());
   }
