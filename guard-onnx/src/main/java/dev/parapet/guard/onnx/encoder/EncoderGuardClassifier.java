@@ -145,18 +145,24 @@ public final class EncoderGuardClassifier implements Classifier {
   /**
    * Loads the embedded model through {@code cl} (tests hand in loaders without, or with altered, resources).
    *
-   * <p>Cold load is dominated by three independent steps: ONNX Runtime session creation, the tokenizer (DJL's
-   * native library and the JSON) and the SHA-256 of 30 MB. The tokenizer and both checksums run on one
-   * short-lived helper thread while this thread creates the session; nothing is returned (or left open)
-   * unless every check passed, and a checksum failure is reported in preference to whatever error a corrupt
-   * file caused in the session.
+   * <p>Cold load is dominated by independent steps: loading ONNX Runtime's native library (about 300 ms),
+   * the first use of Jackson for the manifest and taxonomy (about 300 ms), session creation, the tokenizer
+   * (DJL's native library and the JSON) and the SHA-256 of 30 MB. The runtime and the model bytes load on one
+   * short-lived helper thread while this thread parses the manifest; then the tokenizer and both checksums run
+   * on another while this thread creates the session. Nothing is returned (or left open) unless every check
+   * passed, and a checksum failure is reported in preference to whatever error a corrupt file caused in the
+   * session.
    */
   static EncoderGuardClassifier loadDefault(OnnxOptions options, ClassLoader cl) {
     byte[] manifestBytes = resource(cl, ModelManifest.FILE_NAME);
+    CompletableFuture<byte[]> runtimeAndModel = CompletableFuture.supplyAsync(() -> {
+      OrtSessions.environment();
+      return resource(cl, EncoderConfig.MODEL_FILE);
+    }, EncoderGuardClassifier::loaderThread);
     String source = "classpath:" + DEFAULT_RESOURCE_DIR + ModelManifest.FILE_NAME;
     ModelManifest manifest = ModelManifest.read(new ByteArrayInputStream(manifestBytes), source);
     EncoderConfig config = EncoderConfig.from(manifest, Taxonomies.llamaGuard3());
-    byte[] modelBytes = resource(cl, EncoderConfig.MODEL_FILE);
+    byte[] modelBytes = joinLoad(runtimeAndModel, "loading ONNX Runtime and the embedded model");
     CompletableFuture<ContentTokenizer> helper = CompletableFuture.supplyAsync(() -> {
       ModelManifest.verifyBytes("classpath:" + DEFAULT_RESOURCE_DIR + EncoderConfig.MODEL_FILE, modelBytes,
           manifest.files().get(EncoderConfig.MODEL_FILE));
@@ -175,16 +181,12 @@ public final class EncoderGuardClassifier implements Classifier {
     }
     ContentTokenizer tokenizer;
     try {
-      tokenizer = helper.join();
-    } catch (CompletionException e) {
+      tokenizer = joinLoad(helper, "loading the tokenizer of the embedded default model");
+    } catch (RuntimeException e) {
       if (opened != null) {
         opened.close();
       }
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new ModelLoadException("loading the tokenizer of the embedded default model failed: " + cause, cause);
+      throw e;
     }
     if (sessionError != null) {
       tokenizer.close();
@@ -194,6 +196,19 @@ public final class EncoderGuardClassifier implements Classifier {
       throw (Error) sessionError;
     }
     return new EncoderGuardClassifier(EncoderModel.open(config, tokenizer, opened, source));
+  }
+
+  /** The helper's result, or its RuntimeException as thrown there; an Error becomes a ModelLoadException. */
+  private static <T> T joinLoad(CompletableFuture<T> f, String what) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new ModelLoadException(what + " failed: " + cause, cause);
+    }
   }
 
   private static void loaderThread(Runnable task) {
