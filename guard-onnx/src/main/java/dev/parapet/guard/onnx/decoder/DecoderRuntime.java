@@ -15,6 +15,7 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.ShortBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -191,22 +192,21 @@ final class DecoderRuntime {
     long[] ids = new long[batch * n];
     long[] mask = new long[batch * total];
     long[] pos = new long[batch * n];
-    long[][] newMask = new long[batch][total];
+    long[][] newMask = new long[batch][];
     for (int b = 0; b < batch; b++) {
-      long[] pm = past.mask(b);
-      System.arraycopy(pm, 0, newMask[b], 0, pastLen);
-      long count = 0;
-      for (long m : pm) {
-        count += m;
-      }
+      int row = b * total;
+      past.copyMask(b, mask, row);
+      long count = past.realLength(b);
       for (int j = 0; j < n; j++) {
         long m = p.mask[b][from + j];
-        newMask[b][pastLen + j] = m;
+        mask[row + pastLen + j] = m;
         ids[b * n + j] = p.ids[b][from + j];
         count += m;
         pos[b * n + j] = m == 1 ? count - 1 : 1; // pads: any valid position (as transformers does)
       }
-      System.arraycopy(newMask[b], 0, mask, b * total, total);
+      // one row: the cache keeps the input array itself (never written again; the tensor below copies it), so
+      // streaming does not allocate the O(L) mask twice per call
+      newMask[b] = batch == 1 ? mask : Arrays.copyOfRange(mask, row, row + total);
     }
     Map<String, OnnxTensor> inputs = new HashMap<>();
     Set<String> outputs = new HashSet<>();

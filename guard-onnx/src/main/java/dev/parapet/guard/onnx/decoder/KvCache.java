@@ -70,6 +70,11 @@ final class KvCache implements AutoCloseable {
     return mask[b].clone();
   }
 
+  /** Copies row {@code b}'s mask into {@code dst} at {@code offset} (no intermediate copy). */
+  void copyMask(int b, long[] dst, int offset) {
+    System.arraycopy(mask[b], 0, dst, offset, mask[b].length);
+  }
+
   long[][] masks() {
     long[][] copy = new long[batch][];
     for (int b = 0; b < batch; b++) {
