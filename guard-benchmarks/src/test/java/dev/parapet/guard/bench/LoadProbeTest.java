@@ -29,8 +29,9 @@ class LoadProbeTest {
         .orElseThrow(() -> new AssertionError("no JSON line in: " + buf));
     JsonNode j = new ObjectMapper().readTree(line);
     assertEquals(1, j.get("threads").asInt());
-    for (String f : new String[] {"loadMs", "firstCheckMs", "coldLoadMs", "heapUsedMb"}) {
-      assertTrue(j.get(f).asDouble() > 0, f + " in " + line);
+    // fields present and numeric (no timing is asserted; the sum below is arithmetic consistency only)
+    for (String f : new String[] {"loadMs", "firstCheckMs", "coldLoadMs", "heapUsedMb", "rssBeforeMb"}) {
+      assertTrue(j.hasNonNull(f) && j.get(f).isNumber(), f + " in " + line);
     }
     assertEquals(j.get("coldLoadMs").asDouble(), j.get("loadMs").asDouble() + j.get("firstCheckMs").asDouble(), 0.2,
         line);
