@@ -14,14 +14,19 @@ class DecoderClassifierContractTest extends ClassifierContractTest {
   @TempDir static Path tmp; // removed after the class
   private Path dir;
 
+  /** Writes the family's tiny fixture model into {@code root/name} (the caller's class-level @TempDir). */
+  static Path fixture(Path root, String name, GuardFamily family) {
+    try {
+      return Fixtures.model(Files.createDirectories(root.resolve(name)), family);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   @Override
   protected Classifier createClassifier() {
     if (dir == null) {
-      try {
-        dir = Fixtures.model(Files.createDirectories(tmp.resolve("lg3")), GuardFamily.LLAMA_GUARD_3);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      dir = fixture(tmp, "lg3", GuardFamily.LLAMA_GUARD_3);
     }
     // a small context so that the 50k-character input exercises truncation quickly
     return DecoderGuardClassifier.load(dir, DecoderOptions.builder().maxContextTokens(1024)
@@ -37,11 +42,7 @@ class ShieldGemmaClassifierContractTest extends ClassifierContractTest {
   @Override
   protected Classifier createClassifier() {
     if (dir == null) {
-      try {
-        dir = Fixtures.model(Files.createDirectories(tmp.resolve("sg")), GuardFamily.SHIELDGEMMA);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      dir = DecoderClassifierContractTest.fixture(tmp, "sg", GuardFamily.SHIELDGEMMA);
     }
     return DecoderGuardClassifier.load(dir, DecoderOptions.builder().maxContextTokens(1024).build());
   }
@@ -55,11 +56,7 @@ class Qwen3GuardClassifierContractTest extends ClassifierContractTest {
   @Override
   protected Classifier createClassifier() {
     if (dir == null) {
-      try {
-        dir = Fixtures.model(Files.createDirectories(tmp.resolve("qwen")), GuardFamily.QWEN3GUARD_GEN);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      dir = DecoderClassifierContractTest.fixture(tmp, "qwen", GuardFamily.QWEN3GUARD_GEN);
     }
     return DecoderGuardClassifier.load(dir, DecoderOptions.builder().maxContextTokens(1024).build());
   }
@@ -73,11 +70,7 @@ class LlamaGuardExactContractTest extends ClassifierContractTest {
   @Override
   protected Classifier createClassifier() {
     if (dir == null) {
-      try {
-        dir = Fixtures.model(Files.createDirectories(tmp.resolve("exact")), GuardFamily.LLAMA_GUARD_3);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      dir = DecoderClassifierContractTest.fixture(tmp, "exact", GuardFamily.LLAMA_GUARD_3);
     }
     dev.parapet.guard.taxonomy.Taxonomy three = dev.parapet.guard.taxonomy.Taxonomy.of("lg3-three",
         GuardFamily.LLAMA_GUARD_3.nativeTaxonomy().categories().subList(0, 3));
