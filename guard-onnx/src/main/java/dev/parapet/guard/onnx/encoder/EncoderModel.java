@@ -43,6 +43,8 @@ final class EncoderModel implements AutoCloseable {
   /** Most rows per batched run, and most padded tokens per batched run. */
   static final int MAX_ROWS = 32;
   static final int MAX_BATCH_TOKENS = 4096;
+  /** Fixed cost of one ONNX Runtime call in padded-token equivalents (see {@link #cost}). */
+  static final int CALL_OVERHEAD_TOKENS = 16;
 
   final EncoderConfig config;
   final Layout layout;
@@ -173,8 +175,10 @@ final class EncoderModel implements AutoCloseable {
 
   /**
    * Splits row indices into ONNX Runtime calls: one row per call unless {@code batching}; else rows sorted by
-   * length, consecutive ones grouped while a group has at most {@link #MAX_ROWS} rows and
-   * {@link #MAX_BATCH_TOKENS} padded tokens.
+   * length and cut into consecutive groups of at most {@link #MAX_ROWS} rows and {@link #MAX_BATCH_TOKENS}
+   * padded tokens, choosing the cuts that minimise {@link #cost}: every row is padded to its group's longest,
+   * so one large group of mixed lengths wastes work on padding, while every extra call costs a fixed overhead.
+   * (Greedy "fill each group to the limit" lost to 32 single calls: 0.87x throughput on mixed-length prompts.)
    */
   static List<int[]> groups(int[] lengths, boolean batching) {
     Integer[] order = new Integer[lengths.length];
@@ -182,23 +186,47 @@ final class EncoderModel implements AutoCloseable {
       order[i] = i;
     }
     java.util.Arrays.sort(order, Comparator.comparingInt(i -> lengths[i]));
-    List<int[]> out = new ArrayList<>();
-    int i = 0;
-    while (i < order.length) {
-      int j = i + 1;
-      if (batching) {
-        while (j < order.length && j - i < MAX_ROWS && (long) (j - i + 1) * lengths[order[j]] <= MAX_BATCH_TOKENS) {
-          j++;
+    int n = order.length;
+    // best[j]: least cost of the first j sorted rows; cut[j]: where the last group of that optimum starts.
+    // Sorted ascending, a group [i, j) is padded to lengths[order[j - 1]]; O(n * MAX_ROWS).
+    long[] best = new long[n + 1];
+    int[] cut = new int[n + 1];
+    for (int j = 1; j <= n; j++) {
+      best[j] = Long.MAX_VALUE;
+      int longest = lengths[order[j - 1]];
+      int minStart = batching ? Math.max(0, j - MAX_ROWS) : j - 1;
+      for (int i = j - 1; i >= minStart; i--) {
+        int rows = j - i;
+        if (rows > 1 && (long) rows * longest > MAX_BATCH_TOKENS) {
+          break;
+        }
+        long c = best[i] + cost(rows, longest);
+        if (c < best[j]) {
+          best[j] = c;
+          cut[j] = i;
         }
       }
-      int[] g = new int[j - i];
-      for (int k = i; k < j; k++) {
-        g[k - i] = order[k];
+    }
+    List<int[]> out = new ArrayList<>();
+    for (int j = n; j > 0; j = cut[j]) {
+      int[] g = new int[j - cut[j]];
+      for (int k = cut[j]; k < j; k++) {
+        g[k - cut[j]] = order[k];
       }
       out.add(g);
-      i = j;
     }
+    java.util.Collections.reverse(out);
     return out;
+  }
+
+  /**
+   * Relative cost of one ONNX Runtime call over {@code rows} rows padded to {@code longest} tokens, in units of
+   * one token's work: a fixed {@link #CALL_OVERHEAD_TOKENS} per call plus one per padded token. Measured on the
+   * default model with 2 intra-op threads (2-core x86): about 3 ms per call plus 0.19 ms per padded token over
+   * batch sizes 1-32 and lengths 8-128 (attention's quadratic term is small at <= 128 tokens).
+   */
+  static long cost(int rows, int longest) {
+    return CALL_OVERHEAD_TOKENS + (long) rows * longest;
   }
 
   /** One ONNX Runtime call over rows padded to the longest (tests use it to check the batch-invariance probe). */

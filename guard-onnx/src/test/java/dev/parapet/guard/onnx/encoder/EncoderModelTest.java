@@ -34,7 +34,69 @@ class EncoderModelTest {
     for (boolean b : seen) {
       assertTrue(b);
     }
-    assertTrue(groups.size() < lengths.length / 4, "batched into few calls: " + groups.size());
+    assertTrue(groups.size() < lengths.length / 3, "batched into few calls: " + groups.size());
+  }
+
+  @Test
+  void groups_batching_costIsTheOptimumOverAllCutsOfTheSortedRows() {
+    java.util.Random random = new java.util.Random(11);
+    for (int trial = 0; trial < 200; trial++) {
+      int[] lengths = new int[1 + random.nextInt(12)];
+      for (int i = 0; i < lengths.length; i++) {
+        lengths[i] = 2 + random.nextInt(trial % 2 == 0 ? 20 : 126);
+      }
+      List<int[]> groups = EncoderModel.groups(lengths, true);
+      int[] sorted = lengths.clone();
+      java.util.Arrays.sort(sorted);
+      assertEquals(bruteForceBest(sorted, 0), totalCost(groups, lengths),
+          "lengths " + java.util.Arrays.toString(lengths));
+    }
+  }
+
+  @Test
+  void groups_mixedLengths_padsLessThanOneGroupAndCallsLessThanSingles() {
+    int[] lengths = new int[32];
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < lengths.length; i++) {
+      lengths[i] = 10 + random.nextInt(60);
+    }
+    List<int[]> groups = EncoderModel.groups(lengths, true);
+    long oneGroup = EncoderModel.cost(lengths.length, 69);
+    long singles = 0;
+    for (int l : lengths) {
+      singles += EncoderModel.cost(1, l);
+    }
+    long chosen = totalCost(groups, lengths);
+    assertTrue(groups.size() > 1 && groups.size() < lengths.length, groups.size() + " groups");
+    assertTrue(chosen < oneGroup && chosen < singles, chosen + " vs one group " + oneGroup + ", singles " + singles);
+  }
+
+  private static long totalCost(List<int[]> groups, int[] lengths) {
+    long total = 0;
+    for (int[] g : groups) {
+      int max = 0;
+      for (int i : g) {
+        max = Math.max(max, lengths[i]);
+      }
+      total += EncoderModel.cost(g.length, max);
+    }
+    return total;
+  }
+
+  /** Least cost of sorted[from..] over every way of cutting it into consecutive groups (exponential; small n). */
+  private static long bruteForceBest(int[] sorted, int from) {
+    if (from == sorted.length) {
+      return 0;
+    }
+    long best = Long.MAX_VALUE;
+    for (int to = from + 1; to <= sorted.length; to++) {
+      int rows = to - from;
+      if (rows > EncoderModel.MAX_ROWS || (rows > 1 && (long) rows * sorted[to - 1] > EncoderModel.MAX_BATCH_TOKENS)) {
+        break;
+      }
+      best = Math.min(best, EncoderModel.cost(rows, sorted[to - 1]) + bruteForceBest(sorted, to));
+    }
+    return best;
   }
 
   @Test
