@@ -68,9 +68,22 @@ public final class OrtSessions {
     }
   }
 
-  /** The shared ONNX Runtime environment (never close it). */
+  /**
+   * The shared ONNX Runtime environment (never close it). The first call loads ONNX Runtime's native libraries,
+   * from Parapet's per-user cache where possible ({@link OrtNativeCache}).
+   */
   public static OrtEnvironment environment() {
-    return OrtEnvironment.getEnvironment();
+    return Environment.ENV;
+  }
+
+  /** Initialised on first use (class initialisation is thread-safe and runs once). */
+  private static final class Environment {
+    static final OrtEnvironment ENV = create();
+
+    private static OrtEnvironment create() {
+      OrtNativeCache.prepare(OrtEnvironment.class.getClassLoader());
+      return OrtEnvironment.getEnvironment();
+    }
   }
 
   /**
