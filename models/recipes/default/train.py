@@ -61,6 +61,33 @@ def targets(r):
     return y, has_cat
 
 
+def loss_weights(rows):
+    """Targets and BCE weights of the training rows: Y [n, 15], has-category mask, unsafe pos_weight
+    (n_safe / n_unsafe) and per-category pos_weight sqrt(neg / pos) clipped to [1, 10]."""
+    Y = torch.tensor(np.stack([targets(r)[0] for r in rows])); HC = torch.tensor([targets(r)[1] for r in rows])
+    n_pos = float(Y[:, 0].sum()); n_neg = len(rows) - n_pos
+    pos_w = torch.tensor(n_neg / n_pos)
+    cat_counts = Y[HC > 0, 1:].sum(0)
+    n_hc = float((HC > 0).sum())
+    cat_pw = ((n_hc - cat_counts) / cat_counts.clamp(min=1)).sqrt().clamp(1.0, 10.0)
+    return Y, HC, pos_w, cat_pw
+
+
+def guard_loss(lg, y, hc, pos_w, cat_pw, cat_weight):
+    """BCE on the unsafe logit + multi-label BCE on S1..S14 for unsafe rows that carry category labels."""
+    l_u = F.binary_cross_entropy_with_logits(lg[:, 0], y[:, 0], pos_weight=pos_w)
+    lc = F.binary_cross_entropy_with_logits(lg[:, 1:], y[:, 1:], pos_weight=cat_pw, reduction="none").mean(1)
+    l_c = (lc * hc).sum() / hc.sum().clamp(min=1.0)
+    return l_u + cat_weight * l_c
+
+
+def warmup_linear(opt, total):
+    """6% linear warm-up, then linear decay to 0 at step `total`."""
+    warm = max(1, int(0.06 * total))
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+
+
 def make_batches(lengths, max_tokens, max_bs, rng):
     idx = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
     batches, cur, cur_max = [], [], 0
@@ -172,13 +199,9 @@ def stage_train(a, tok):
     dv = load_rows(os.path.join(a.data_dir, "dev.jsonl"), tok)
     hs_tr = [cache[r["_key"]] for r in tr]; hs_dv = [cache[r["_key"]] for r in dv]
     del cache
-    Y = torch.tensor(np.stack([targets(r)[0] for r in tr])); HC = torch.tensor([targets(r)[1] for r in tr])
-    n_pos = float(Y[:, 0].sum()); n_neg = len(tr) - n_pos
-    pos_w = torch.tensor(n_neg / n_pos)
-    cat_counts = Y[HC > 0, 1:].sum(0)
-    n_hc = float((HC > 0).sum())
-    cat_pw = ((n_hc - cat_counts) / cat_counts.clamp(min=1)).sqrt().clamp(1.0, 10.0)
-    print(f"train {len(tr)} (unsafe {n_pos:.0f}, pos_weight {pos_w:.2f}); with categories {n_hc:.0f}; dev {len(dv)}", flush=True)
+    Y, HC, pos_w, cat_pw = loss_weights(tr)
+    print(f"train {len(tr)} (unsafe {float(Y[:, 0].sum()):.0f}, pos_weight {pos_w:.2f}); with categories"
+          f" {float((HC > 0).sum()):.0f}; dev {len(dv)}", flush=True)
 
     model = load_from_onnx(a.base_onnx)
     for p in model.parameters():
@@ -194,9 +217,7 @@ def stage_train(a, tok):
     lengths = [h.shape[0] for h in hs_tr]
     n_batches = len(make_batches(lengths, a.batch_tokens, a.max_bs, random.Random(0)))
     total = n_batches * a.epochs
-    warm = max(1, int(0.06 * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+    sched = warmup_linear(opt, total)
     start_epoch = 0
     last = os.path.join(a.work, "ckpt_last.pt")
     if os.path.exists(last) and not a.fresh:
@@ -215,11 +236,7 @@ def stage_train(a, tok):
         for bi, b in enumerate(batches):
             x, m = collate(hs_tr, b)
             lg, _ = forward_top(model, x, m, a.k, True)
-            y = Y[b]; hc = HC[b]
-            l_u = F.binary_cross_entropy_with_logits(lg[:, 0], y[:, 0], pos_weight=pos_w)
-            lc = F.binary_cross_entropy_with_logits(lg[:, 1:], y[:, 1:], pos_weight=cat_pw, reduction="none").mean(1)
-            l_c = (lc * hc).sum() / hc.sum().clamp(min=1.0)
-            loss = l_u + a.cat_weight * l_c
+            loss = guard_loss(lg, Y[b], HC[b], pos_w, cat_pw, a.cat_weight)
             opt.zero_grad(); loss.backward()
             torch.nn.utils.clip_grad_norm_(train_params + head_params, 1.0)
             opt.step(); sched.step()
@@ -275,12 +292,7 @@ def stage_full(a, tok):
     torch.manual_seed(SEED); random.seed(SEED); np.random.seed(SEED)
     tr = load_rows(os.path.join(a.data_dir, "train.jsonl"), tok)
     dv = load_rows(os.path.join(a.data_dir, "dev.jsonl"), tok)
-    Y = torch.tensor(np.stack([targets(r)[0] for r in tr])); HC = torch.tensor([targets(r)[1] for r in tr])
-    n_pos = float(Y[:, 0].sum()); n_neg = len(tr) - n_pos
-    pos_w = torch.tensor(n_neg / n_pos)
-    cat_counts = Y[HC > 0, 1:].sum(0)
-    n_hc = float((HC > 0).sum())
-    cat_pw = ((n_hc - cat_counts) / cat_counts.clamp(min=1)).sqrt().clamp(1.0, 10.0)
+    Y, HC, pos_w, cat_pw = loss_weights(tr)
     model = load_from_onnx(a.base_onnx)
     model.load_state_dict(torch.load(a.init_ckpt, map_location="cpu")["model"])
     for p in model.parameters():
@@ -299,9 +311,7 @@ def stage_full(a, tok):
     batches = make_batches(lengths, a.batch_tokens, a.max_bs, random.Random(SEED + 100))
     random.Random(SEED * 7 + 100).shuffle(batches)
     total = len(batches) * a.epochs
-    warm = max(1, int(0.06 * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+    sched = warmup_linear(opt, total)
     step = 0
     last = os.path.join(a.work, "ckpt_full_last.pt")
     if os.path.exists(last) and not a.fresh:
@@ -318,11 +328,7 @@ def stage_full(a, tok):
         b = batches[bi]
         h, m = embed_rows(model, tr, b)
         lg, _ = forward_top(model, h, m, 0, True)
-        y = Y[b]; hc = HC[b]
-        l_u = F.binary_cross_entropy_with_logits(lg[:, 0], y[:, 0], pos_weight=pos_w)
-        lc = F.binary_cross_entropy_with_logits(lg[:, 1:], y[:, 1:], pos_weight=cat_pw, reduction="none").mean(1)
-        l_c = (lc * hc).sum() / hc.sum().clamp(min=1.0)
-        loss = l_u + a.cat_weight * l_c
+        loss = guard_loss(lg, Y[b], HC[b], pos_w, cat_pw, a.cat_weight)
         opt.zero_grad(); loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step(); sched.step(); step += 1
