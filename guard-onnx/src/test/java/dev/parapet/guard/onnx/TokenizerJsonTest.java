@@ -131,6 +131,41 @@ class TokenizerJsonTest {
     assertTrue(e.getMessage().startsWith("t.json: the tokenizer library rejected tokenizer.json"), e.getMessage());
   }
 
+  @Test
+  void parse_embeddedBertTokenizer_agreesWithAJacksonTreeOfTheWholeFile() throws Exception {
+    byte[] bytes;
+    try (java.io.InputStream in = getClass().getClassLoader()
+        .getResourceAsStream("dev/parapet/guard/model/default/tokenizer.json")) {
+      assertTrue(in != null, "the embedded default model is on the test classpath");
+      bytes = in.readAllBytes();
+    }
+    TokenizerJson t = TokenizerJson.parse(bytes, "tokenizer.json");
+    JsonNode tree = MAPPER.readTree(bytes);
+    long max = -1;
+    for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = tree.get("model").get("vocab").fields();
+        it.hasNext(); ) {
+      java.util.Map.Entry<String, JsonNode> e = it.next();
+      assertEquals(e.getValue().asLong(), t.tokenId(e.getKey()).orElseThrow(), e.getKey());
+      max = Math.max(max, e.getValue().asLong());
+    }
+    java.util.Set<Long> special = new java.util.LinkedHashSet<>();
+    ArrayNode kept = MAPPER.createArrayNode();
+    for (JsonNode a : tree.get("added_tokens")) {
+      assertEquals(a.get("id").asLong(), t.tokenId(a.get("content").asText()).orElseThrow());
+      max = Math.max(max, a.get("id").asLong());
+      if (a.get("special").asBoolean()) {
+        special.add(a.get("id").asLong());
+      } else {
+        kept.add(a);
+      }
+    }
+    assertEquals(special, t.specialIds);
+    assertEquals(max + 1, t.vocabSize());
+    assertEquals(tree.get("model").get("vocab").get("[UNK]").asLong(), t.unkId);
+    ((ObjectNode) tree).set("added_tokens", kept);
+    assertEquals(tree, MAPPER.readTree(t.contentBytes));
+  }
+
   private static String message(String json) {
     return assertThrows(ModelLoadException.class, () -> TokenizerJson.parse(bytes(json), "bad.json")).getMessage();
   }
