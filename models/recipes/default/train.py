@@ -308,8 +308,8 @@ def stage_full(a, tok):
         p.requires_grad = True
     opt = torch.optim.AdamW(groups)
     lengths = [len(r["_ids"]) for r in tr]
-    batches = make_batches(lengths, a.batch_tokens, a.max_bs, random.Random(SEED + 100))
-    random.Random(SEED * 7 + 100).shuffle(batches)
+    batches = make_batches(lengths, a.batch_tokens, a.max_bs, random.Random(SEED + a.shuffle_seed))
+    random.Random(SEED * 7 + a.shuffle_seed).shuffle(batches)
     total = len(batches) * a.epochs
     sched = warmup_linear(opt, total)
     step = 0
@@ -370,6 +370,8 @@ if __name__ == "__main__":
     ap.add_argument("--init-ckpt", default="/tmp/parapet-work/ckpt_epoch4.pt", help="full stage: start weights")
     ap.add_argument("--layer-decay", type=float, default=0.85, help="full stage: LR factor per layer below the top")
     ap.add_argument("--save-every", type=int, default=200)
+    ap.add_argument("--shuffle-seed", type=int, default=100, help="full stage: batch order (a second run from a"
+                    " full checkpoint should use another value)")
     a = ap.parse_args()
     torch.set_num_threads(2)
     os.makedirs(a.work, exist_ok=True)
