@@ -88,6 +88,15 @@ def warmup_linear(opt, total):
         opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
 
 
+def resume(path, model, opt, sched, fresh):
+    """Loads model, optimizer and schedule state from `path` (unless `fresh` or absent); the checkpoint or None."""
+    if fresh or not os.path.exists(path):
+        return None
+    ck = torch.load(path)
+    model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
+    return ck
+
+
 def make_batches(lengths, max_tokens, max_bs, rng):
     idx = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
     batches, cur, cur_max = [], [], 0
@@ -220,9 +229,8 @@ def stage_train(a, tok):
     sched = warmup_linear(opt, total)
     start_epoch = 0
     last = os.path.join(a.work, "ckpt_last.pt")
-    if os.path.exists(last) and not a.fresh:
-        ck = torch.load(last)
-        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
+    ck = resume(last, model, opt, sched, a.fresh)
+    if ck is not None:
         start_epoch = ck["epoch"] + 1
         print("resumed after epoch", ck["epoch"], flush=True)
     log = open(os.path.join(a.work, "train_log.jsonl"), "a")
@@ -314,9 +322,8 @@ def stage_full(a, tok):
     sched = warmup_linear(opt, total)
     step = 0
     last = os.path.join(a.work, "ckpt_full_last.pt")
-    if os.path.exists(last) and not a.fresh:
-        ck = torch.load(last)
-        model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); sched.load_state_dict(ck["sched"])
+    ck = resume(last, model, opt, sched, a.fresh)
+    if ck is not None:
         step = ck["step"]
         print("resumed at step", step, flush=True)
     print(f"full: train {len(tr)} rows, {len(batches)} batches/epoch, {a.epochs} epochs, dev {len(dv)}", flush=True)
