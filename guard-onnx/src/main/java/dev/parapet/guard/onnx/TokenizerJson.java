@@ -173,7 +173,8 @@ final class TokenizerJson {
               }
               vocab = readVocab(p);
             } else if (key.equals("unk_token")) {
-              unkToken = v == JsonToken.VALUE_STRING ? p.getText() : "";
+              unkToken = v == JsonToken.VALUE_STRING ? p.getText() : ""; // "": present, but no unknown token
+              p.skipChildren();
             } else {
               p.skipChildren();
             }

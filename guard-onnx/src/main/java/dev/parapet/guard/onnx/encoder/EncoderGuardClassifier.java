@@ -145,10 +145,10 @@ public final class EncoderGuardClassifier implements Classifier {
   /**
    * Loads the embedded model through {@code cl} (tests hand in loaders without, or with altered, resources).
    *
-   * <p>Cold load is dominated by independent steps: the tokenizer (about 750 ms on 2 cores: Jackson's first use
-   * and a tree of the 700 KB JSON, then two native DJL tokenizers), loading ONNX Runtime's native library
-   * (about 300 ms), the first use of Jackson for the manifest (about 250 ms), session creation (about 200 ms)
-   * and the SHA-256 of 30 MB (about 160 ms). The tokenizer, the longest, starts first on its own helper thread;
+   * <p>Cold load is dominated by independent steps: the tokenizer (about 500 ms on 2 cores: a streaming pass over
+   * the 700 KB JSON, then two native DJL tokenizers), loading ONNX Runtime's native library (about 85 ms from
+   * Parapet's cache, 300 ms when ONNX Runtime unpacks it), the first use of Jackson for the manifest (about
+   * 250 ms), session creation (about 200 ms) and the SHA-256 of 30 MB (about 160 ms). The tokenizer, the longest, starts first on its own helper thread;
    * the runtime and the model bytes load on a second while this thread parses the manifest; the model's
    * checksum runs on a third while this thread creates the session. Nothing is returned (or left open) unless
    * every check passed: the model's checksum error is reported first, then the tokenizer's checksum error, then
@@ -166,13 +166,13 @@ public final class EncoderGuardClassifier implements Classifier {
         OrtSessions.environment();
         return resource(cl, EncoderConfig.MODEL_FILE);
       }, EncoderGuardClassifier::loaderThread);
-      String source = "classpath:" + DEFAULT_RESOURCE_DIR + ModelManifest.FILE_NAME;
+      String source = classpathName(ModelManifest.FILE_NAME);
       ModelManifest manifest = ModelManifest.read(new ByteArrayInputStream(manifestBytes), source);
       EncoderConfig config = EncoderConfig.from(manifest, Taxonomies.llamaGuard3());
       byte[] modelBytes = joinLoad(runtimeAndModel, "loading ONNX Runtime and the embedded model");
       CompletableFuture<Void> modelCheck = CompletableFuture.runAsync(() -> ModelManifest.verifyBytes(
-          "classpath:" + DEFAULT_RESOURCE_DIR + EncoderConfig.MODEL_FILE, modelBytes,
-          manifest.files().get(EncoderConfig.MODEL_FILE)), EncoderGuardClassifier::loaderThread);
+          classpathName(EncoderConfig.MODEL_FILE), modelBytes, manifest.files().get(EncoderConfig.MODEL_FILE)),
+          EncoderGuardClassifier::loaderThread);
       RuntimeException sessionError = null;
       try {
         opened = OrtSessions.open(modelBytes, options, "embedded default model");
@@ -206,7 +206,7 @@ public final class EncoderGuardClassifier implements Classifier {
    * manifest's checksum before handing the tokenizer out.
    */
   private record TokenizerLoad(byte[] bytes, ContentTokenizer tokenizer, RuntimeException error) {
-    static final String SOURCE = "classpath:" + DEFAULT_RESOURCE_DIR + EncoderConfig.TOKENIZER_FILE;
+    static final String SOURCE = classpathName(EncoderConfig.TOKENIZER_FILE);
 
     static TokenizerLoad start(ClassLoader cl) {
       byte[] bytes;
@@ -244,6 +244,11 @@ public final class EncoderGuardClassifier implements Classifier {
         tokenizer.close();
       }
     }
+  }
+
+  /** How messages name an embedded model file. */
+  private static String classpathName(String file) {
+    return "classpath:" + DEFAULT_RESOURCE_DIR + file;
   }
 
   /** The helper's result, or its RuntimeException as thrown there; an Error becomes a ModelLoadException. */

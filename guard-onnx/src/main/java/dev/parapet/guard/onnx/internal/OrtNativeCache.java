@@ -80,34 +80,27 @@ final class OrtNativeCache {
     if (loader.getResource(prefix + System.mapLibraryName("onnxruntime_providers_cuda")) != null) {
       return Optional.empty();
     }
-    List<URL> urls = new ArrayList<>();
-    List<long[]> stamps = new ArrayList<>();
-    List<Boolean> jars = new ArrayList<>();
-    StringBuilder key = new StringBuilder(platform);
     try {
-      for (String lib : LIBRARIES) {
-        URL url = loader.getResource(prefix + System.mapLibraryName(lib));
+      List<Library> libraries = new ArrayList<>();
+      StringBuilder key = new StringBuilder(platform);
+      for (String name : LIBRARIES) {
+        URL url = loader.getResource(prefix + System.mapLibraryName(name));
         if (url == null) {
           return Optional.empty();
         }
-        long[] stamp = stamp(url);
-        jars.add(isJar(url));
-        urls.add(url);
-        stamps.add(stamp);
-        key.append('-').append(Long.toHexString(stamp[0])).append('-').append(stamp[1]);
+        Library lib = Library.of(System.mapLibraryName(name), url);
+        libraries.add(lib);
+        key.append('-').append(Long.toHexString(lib.stamp())).append('-').append(lib.size());
       }
       Path dir = root.resolve("onnxruntime-" + key);
-      List<Path> files = new ArrayList<>();
       boolean complete = true;
-      for (int i = 0; i < LIBRARIES.size(); i++) {
-        Path f = dir.resolve(System.mapLibraryName(LIBRARIES.get(i)));
-        files.add(f);
-        complete &= intact(f, stamps.get(i), jars.get(i));
+      for (Library lib : libraries) {
+        complete = complete && lib.intactIn(dir);
       }
       if (!complete) {
-        write(dir, urls, files, stamps);
+        write(dir, libraries);
       }
-      return Optional.of(List.copyOf(files));
+      return Optional.of(libraries.stream().map(lib -> dir.resolve(lib.file())).toList());
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "ONNX Runtime native library cache under " + root + " not used; ONNX Runtime"
           + " extracts its libraries itself", e);
@@ -116,46 +109,66 @@ final class OrtNativeCache {
   }
 
   /**
-   * Whether a cached file is the library: same size, and for a library from a jar the same CRC-32 as the jar
-   * entry (about 20 ms for 28 MB; a damaged library would otherwise fail ONNX Runtime's one-time
-   * initialisation for the rest of the JVM's life).
+   * One native library on the classpath: its file name, where it is, its size and a stamp (the CRC-32 from the
+   * jar's directory, or the last-modified time of a library outside a jar), all read without unpacking it.
    */
-  private static boolean intact(Path f, long[] stamp, boolean fromJar) throws IOException {
-    if (!Files.isRegularFile(f) || Files.size(f) != stamp[1]) {
-      return false;
-    }
-    if (!fromJar) {
-      return true;
-    }
-    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
-      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(1 << 20);
-      while (ch.read(buf) > 0) {
-        buf.flip();
-        crc.update(buf);
-        buf.clear();
+  private record Library(String file, URL url, long stamp, long size, boolean fromJar) {
+    static Library of(String file, URL url) throws IOException {
+      URLConnection c = url.openConnection();
+      c.setUseCaches(false);
+      if (c instanceof JarURLConnection jar) {
+        java.util.jar.JarEntry e = jar.getJarEntry();
+        if (e == null || e.getSize() < 0) {
+          throw new IOException(url + ": no size in the jar directory");
+        }
+        return new Library(file, url, e.getCrc() & 0xffffffffL, e.getSize(), true);
       }
+      long size = c.getContentLengthLong();
+      if (size < 0) {
+        throw new IOException(url + ": unknown size");
+      }
+      return new Library(file, url, c.getLastModified(), size, false);
     }
-    return crc.getValue() == stamp[0];
-  }
 
-  private static boolean isJar(URL url) {
-    return "jar".equals(url.getProtocol());
+    /**
+     * Whether {@code dir} holds this library: same size, and for a library from a jar the same CRC-32 as the
+     * jar entry (about 20 ms for 28 MB; a damaged library would otherwise fail ONNX Runtime's one-time
+     * initialisation for the rest of the JVM's life).
+     */
+    boolean intactIn(Path dir) throws IOException {
+      Path f = dir.resolve(file);
+      if (!Files.isRegularFile(f) || Files.size(f) != size) {
+        return false;
+      }
+      if (!fromJar) {
+        return true;
+      }
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(1 << 20);
+        while (ch.read(buf) > 0) {
+          buf.flip();
+          crc.update(buf);
+          buf.clear();
+        }
+      }
+      return crc.getValue() == stamp;
+    }
   }
 
   /** Writes the libraries into a temporary sibling of {@code dir} and renames it into place. */
-  private static void write(Path dir, List<URL> urls, List<Path> files, List<long[]> stamps) throws IOException {
+  private static void write(Path dir, List<Library> libraries) throws IOException {
     Files.createDirectories(dir.getParent());
     Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp-" + UUID.randomUUID());
     Files.createDirectory(tmp);
     try {
-      for (int i = 0; i < urls.size(); i++) {
-        Path f = tmp.resolve(files.get(i).getFileName());
-        try (InputStream in = open(urls.get(i))) {
+      for (Library lib : libraries) {
+        Path f = tmp.resolve(lib.file());
+        try (InputStream in = open(lib.url())) {
           Files.copy(in, f);
         }
-        if (Files.size(f) != stamps.get(i)[1]) {
-          throw new IOException("extracted " + f + " has " + Files.size(f) + " bytes, expected " + stamps.get(i)[1]);
+        if (Files.size(f) != lib.size()) {
+          throw new IOException("extracted " + f + " has " + Files.size(f) + " bytes, expected " + lib.size());
         }
       }
       if (Files.exists(dir)) { // an incomplete folder (a crash before the rename cannot leave one; a user can)
@@ -172,9 +185,9 @@ final class OrtNativeCache {
           throw e;
         } // another JVM renamed its copy into place first (some file systems report that as a plain error)
       }
-      for (int i = 0; i < files.size(); i++) {
-        if (Files.size(files.get(i)) != stamps.get(i)[1]) {
-          throw new IOException(files.get(i) + " has the wrong size after extraction");
+      for (Library lib : libraries) {
+        if (Files.size(dir.resolve(lib.file())) != lib.size()) {
+          throw new IOException(dir.resolve(lib.file()) + " has the wrong size after extraction");
         }
       }
     } finally {
@@ -182,24 +195,6 @@ final class OrtNativeCache {
         deleteTree(tmp);
       }
     }
-  }
-
-  /** CRC-32 (0 when not in a jar) and size of a library resource, both read from the jar's directory. */
-  private static long[] stamp(URL url) throws IOException {
-    URLConnection c = url.openConnection();
-    c.setUseCaches(false);
-    if (c instanceof JarURLConnection jar) {
-      java.util.jar.JarEntry e = jar.getJarEntry();
-      if (e == null || e.getSize() < 0) {
-        throw new IOException(url + ": no size in the jar directory");
-      }
-      return new long[] {e.getCrc() & 0xffffffffL, e.getSize()};
-    }
-    long size = c.getContentLengthLong();
-    if (size < 0) {
-      throw new IOException(url + ": unknown size");
-    }
-    return new long[] {c.getLastModified(), size};
   }
 
   private static InputStream open(URL url) throws IOException {
