@@ -80,35 +80,28 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
   private final DecoderRuntime runtime;
   private final ContentTokenizer tokenizer;
   private final PromptEncoder encoder;
+  private final DecoderPrompts prompts;
   private final PrefixCache prefixes;
   private final ClassifierInfo info;
   private final int maxContext;
-  private final Map<PlanKey, Plan> plans = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private record PlanKey(String taxonomyHash, String taxonomyName, Target target, CategoryMode mode) {}
-
   private DecoderGuardClassifier(GuardFamily family, DecoderOptions options, OrtSessions.Opened opened,
-      DecoderRuntime runtime, ContentTokenizer tokenizer, Taxonomy taxonomy, String modelHash, int maxContext) {
+      DecoderRuntime runtime, ContentTokenizer tokenizer, DecoderPrompts prompts, Taxonomy taxonomy,
+      String modelHash) {
     this.family = family;
     this.format = formatFor(family);
     this.options = options;
     this.opened = opened;
     this.runtime = runtime;
     this.tokenizer = tokenizer;
-    this.encoder = new PromptEncoder(tokenizer);
+    this.prompts = prompts;
+    this.encoder = prompts.encoder();
     this.prefixes = new PrefixCache(options.prefixCacheEntries());
-    this.maxContext = maxContext;
-    Set<Capability> caps = EnumSet.of(Capability.PROMPT, Capability.RESPONSE, Capability.CUSTOM_TAXONOMY,
-        Capability.BATCH);
+    this.maxContext = prompts.maxContextTokens();
+    Set<Capability> caps = EnumSet.copyOf(prompts.capabilities());
     if (options.categoryMode() != CategoryMode.EXACT) {
       caps.add(Capability.INCREMENTAL);
-    }
-    if (options.categoryMode() != CategoryMode.NONE || format.onePromptPerCategory()) {
-      caps.add(Capability.CATEGORY_SCORES);
-    }
-    if (family == GuardFamily.QWEN3GUARD_GEN) {
-      caps.add(Capability.SEVERITY_LEVELS);
     }
     String mode = options.categoryMode() == CategoryMode.TEACHER_FORCED ? ""
         : "+" + options.categoryMode().name().toLowerCase(java.util.Locale.ROOT);
@@ -169,7 +162,7 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
           + " from the model's Hugging Face repository) into " + dir);
     }
     JsonNode config = readConfig(dir.resolve("config.json"));
-    Taxonomy taxonomy = options.taxonomy().orElseGet(() -> defaultTaxonomy(manifest, family));
+    Taxonomy taxonomy = options.taxonomy().orElseGet(() -> DecoderPrompts.defaultTaxonomy(manifest, family));
     ContentTokenizer tok = ContentTokenizer.load(tokenizerFile);
     OrtSessions.Opened opened = null;
     try {
@@ -180,25 +173,23 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
             + " token ids but " + model.getFileName() + " outputs logits for " + spec.vocab()
             + "; tokenizer.json and model.onnx come from different models");
       }
-      for (String special : formatFor(family).requiredSpecialTokens()) {
-        if (!tok.specialTokens().contains(special)) {
-          throw new ModelLoadException(tokenizerFile + ": has no special token " + special + ", which the "
-              + family.id() + " prompt needs; this tokenizer belongs to another model family. Check \"family\" in "
-              + ModelManifest.FILE_NAME + " (known: llama-guard-3, llama-guard-4, qwen3guard-gen, shieldgemma)");
-        }
-      }
       int maxContext = Math.min(options.maxContextTokens(), spec.maxPositions());
+      DecoderPrompts prompts;
+      try {
+        prompts = DecoderPrompts.create(family, tok, options.categoryMode(), maxContext);
+      } catch (IllegalArgumentException e) {
+        throw new ModelLoadException(tokenizerFile + ": " + e.getMessage() + ". Check \"family\" in "
+            + ModelManifest.FILE_NAME + " (known: llama-guard-3, llama-guard-4, qwen3guard-gen, shieldgemma)", e);
+      }
       long maxLogitsElements = options.maxLogitsBytes() / 4;
       DecoderRuntime runtime = new DecoderRuntime(opened.session(), spec, options.prefillChunkTokens(),
           maxLogitsElements);
       ModelManifest.FileEntry entry = manifest.files().get(modelFile);
       String hash = entry == null ? "unverified" : entry.sha256().substring(0, 12);
       DecoderGuardClassifier c =
-          new DecoderGuardClassifier(family, options, opened, runtime, tok, taxonomy, hash, maxContext);
+          new DecoderGuardClassifier(family, options, opened, runtime, tok, prompts, taxonomy, hash);
       try {
-        for (Target t : Target.values()) {
-          c.plan(taxonomy, t, options.categoryMode());
-        }
+        prompts.validate(taxonomy);
       } catch (IllegalArgumentException e) {
         throw new ModelLoadException(tokenizerFile + ": cannot read " + family.id() + " answers with this"
             + " tokenizer: " + e.getMessage(), e);
@@ -224,22 +215,6 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
           + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
     } catch (IOException e) {
       throw new ModelLoadException(file + ": cannot read: " + e.getMessage(), e);
-    }
-  }
-
-  private static Taxonomy defaultTaxonomy(ModelManifest manifest, GuardFamily family) {
-    JsonNode t = manifest.json().get("taxonomy");
-    if (t == null || !t.isTextual()) {
-      return family.nativeTaxonomy();
-    }
-    String name = t.asText();
-    if (name.equals(family.nativeTaxonomy().name())) {
-      return family.nativeTaxonomy();
-    }
-    try {
-      return Taxonomies.named(name);
-    } catch (IllegalArgumentException e) {
-      throw new ModelLoadException(manifest.source() + ": \"taxonomy\": " + e.getMessage(), e);
     }
   }
 
@@ -331,90 +306,23 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
   // prompt preparation
 
   Plan plan(Taxonomy taxonomy, Target target, CategoryMode mode) {
-    PlanKey key = new PlanKey(taxonomy.hash(), taxonomy.name(), target, mode);
-    Plan p = plans.get(key);
-    if (p == null) {
-      if (taxonomy.size() == 0 && (mode != CategoryMode.NONE || format.onePromptPerCategory())) {
-        throw new ClassificationException("taxonomy " + taxonomy.name() + " has no categories to judge");
-      }
-      p = Plan.resolve(format, encoder, taxonomy, target, mode);
-      if (plans.size() > 256) {
-        plans.clear(); // bounded; plans are cheap to rebuild
-      }
-      plans.put(key, p);
-    }
-    return p;
+    return prompts.plan(taxonomy, target, mode);
   }
 
-  /** A request turned into ids. */
+  /** A request turned into ids (see {@link DecoderPrompts#prepare}). */
   record Prepared(Plan plan, Target target, long[] head, long[] judged, Truncation truncation, int contextTokens) {}
 
   Prepared prepare(ClassificationRequest request, CategoryMode mode) {
-    Conversation c = request.conversation();
-    Target target = c.target();
-    Plan plan;
-    try {
-      plan = plan(request.taxonomy(), target, mode);
-    } catch (IllegalArgumentException e) {
-      throw new ClassificationException("taxonomy " + request.taxonomy().name() + ": " + e.getMessage(), e);
-    }
-    List<Turn> turns = c.turns();
-    List<List<Segment>> groups = format.head(turns.subList(0, turns.size() - 1), target);
-    List<long[]> groupIds = new ArrayList<>();
-    for (List<Segment> g : groups) {
-      groupIds.add(encoder.encode(g));
-    }
-    long[] judged = encodeJudged(turns.get(turns.size() - 1).text());
-    long[] label = groupIds.isEmpty() ? new long[0] : groupIds.remove(groupIds.size() - 1);
-    int fixed = plan.prefix().length + label.length + plan.maxSuffixLength() + plan.chain().length;
-    for (long[] p : plan.exactPrefixes()) {
-      fixed = Math.max(fixed, p.length + label.length + plan.maxSuffixLength() + plan.chain().length);
-    }
-    int budget = maxContext - fixed;
-    if (budget < 8) {
-      throw new ClassificationException("the " + family.id() + " prompt for taxonomy " + request.taxonomy().name()
-          + " takes " + fixed + " tokens, leaving " + budget + " of maxContextTokens=" + maxContext
-          + " for the conversation; raise maxContextTokens or use fewer categories");
-    }
-    int context = 0;
-    for (long[] g : groupIds) {
-      context += g.length;
-    }
-    long original = context + judged.length;
-    Truncation truncation = null;
-    if (original > budget) {
-      boolean dropped = false;
-      // drop the oldest turns, but keep the one right before the judged turn (the prompt a response answers)
-      while (groupIds.size() > 1 && context + judged.length > budget) {
-        context -= groupIds.remove(0).length;
-        dropped = true;
-      }
-      boolean cut = false;
-      if (judged.length > budget - context) {
-        judged = headTail(judged, budget - context);
-        cut = true;
-      }
-      String strategy = dropped && cut ? "drop-oldest-turns+head+tail" : dropped ? "drop-oldest-turns" : "head+tail";
-      truncation = new Truncation(original, context + judged.length, "tokens", strategy);
-    }
-    groupIds.add(label);
-    return new Prepared(plan, target, PromptEncoder.concat(groupIds.toArray(new long[0][])), judged, truncation,
-        context);
+    return prompts.prepare(request, mode);
   }
 
   /** The judged text and the fixed trailer, as one run. */
   long[] encodeJudged(String text) {
-    return encoder.encode(Segment.content(format.judgedContent(text)), Segment.template(format.trailer()));
+    return prompts.encodeJudged(text);
   }
 
-  /** The first half and the last half of {@code keep} tokens (the middle is skipped). */
   static long[] headTail(long[] ids, int keep) {
-    int head = keep / 2;
-    int tail = keep - head;
-    long[] out = new long[keep];
-    System.arraycopy(ids, 0, out, 0, head);
-    System.arraycopy(ids, ids.length - tail, out, head, tail);
-    return out;
+    return DecoderPrompts.headTail(ids, keep);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -527,10 +435,15 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
         pasts.forEach(KvCache::close);
       }
     }
-    Scores overall = toScores(p, all[0]);
+    return exactScores(plan, all, p.truncation());
+  }
+
+  /** EXACT mode: {@code all[0]} is the full taxonomy's probe logits, {@code all[k + 1]} category k's alone. */
+  static Scores exactScores(Plan plan, float[][][] all, Truncation truncation) {
+    Scores overall = toScores(plan, all[0], truncation);
     Scores.Builder b = overall.toBuilder();
     for (int k = 0; k < plan.categoryCodes().size(); k++) {
-      Scores one = toScores(p, all[k + 1]);
+      Scores one = toScores(plan, all[k + 1], truncation);
       b.category(plan.categoryCodes().get(k), clamp(one.unsafe() + one.controversial().orElse(0)));
     }
     return b.build();
@@ -565,7 +478,7 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
     }
   }
 
-  private static Scores shieldGemmaScores(Plan plan, double[] yes, Truncation truncation) {
+  static Scores shieldGemmaScores(Plan plan, double[] yes, Truncation truncation) {
     Scores.Builder b = Scores.builder();
     double max = 0;
     for (int k = 0; k < yes.length; k++) {
