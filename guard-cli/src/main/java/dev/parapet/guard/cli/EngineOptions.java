@@ -2,6 +2,7 @@ package dev.parapet.guard.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -13,11 +14,36 @@ import java.util.Optional;
  * @param policy a policy spec; empty: the default policy
  * @param device {@code cpu} or {@code cuda}
  * @param threads intra-op threads for the runtime; 0: the runtime's default
+ * @param remote a guard model served by vLLM instead of a local one; {@code model} is then the folder with its
+ *     tokenizer.json (+ parapet-model.json)
  */
 public record EngineOptions(
     String model, Optional<String> family, Optional<String> taxonomy, Optional<String> policy, String device,
-    int threads) {
+    int threads, Optional<Remote> remote) {
+
+  /**
+   * A remote guard server ({@code --remote}).
+   *
+   * @param url the server root, e.g. {@code http://gpu-box:8000}
+   * @param model the served model name ({@code --remote-model})
+   * @param tokenFile a file holding the API key ({@code --remote-token-file}), if any
+   */
+  public record Remote(String url, String model, Optional<Path> tokenFile) {
+    public Remote {
+      requireNonNull(url, "url");
+      requireNonNull(model, "model");
+      requireNonNull(tokenFile, "tokenFile");
+    }
+  }
+
+  /** Options for a local model (no {@code --remote}). */
+  public EngineOptions(String model, Optional<String> family, Optional<String> taxonomy, Optional<String> policy,
+      String device, int threads) {
+    this(model, family, taxonomy, policy, device, threads, Optional.empty());
+  }
+
   public EngineOptions {
+    requireNonNull(remote, "remote");
     requireNonNull(model, "model");
     requireNonNull(family, "family");
     requireNonNull(taxonomy, "taxonomy");

@@ -14,13 +14,16 @@ import java.nio.file.Path;
 /**
  * Loads the real models: {@code default} is the embedded encoder (from guard-default-model on the classpath);
  * a folder is loaded by its manifest's family ({@code parapet-encoder}, or a decoder family such as
- * {@code llama-guard-3}).
+ * {@code llama-guard-3}); with {@code --remote}, a guard model served by vLLM ({@link RemoteEngines}).
  */
 final class GuardEngineFactory implements EngineFactory {
   static final String ENCODER_FAMILY = "parapet-encoder";
 
   @Override
   public Engine open(EngineOptions options) {
+    if (options.remote().isPresent()) {
+      return GuardEngine.create(RemoteEngines.classifier(options, options.remote().get()), options);
+    }
     OnnxOptions onnx = onnxOptions(options);
     Classifier classifier;
     if (options.model().equals("default")) {

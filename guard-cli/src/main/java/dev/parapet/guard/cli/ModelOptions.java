@@ -1,5 +1,6 @@
 package dev.parapet.guard.cli;
 
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import picocli.CommandLine.Option;
@@ -30,12 +31,35 @@ final class ModelOptions {
       description = "Runtime threads per inference (0 = runtime default).")
   int intraOpThreads;
 
+  @Option(names = "--remote", paramLabel = "URL",
+      description = "Use a guard model served by vLLM (OpenAI-compatible /v1/completions) at URL, e.g."
+          + " http://gpu-box:8000; --model DIR is then the folder with its tokenizer.json (+ parapet-model.json).")
+  String remote;
+
+  @Option(names = "--remote-model", paramLabel = "NAME",
+      description = "The served model name on the --remote server (vLLM --served-model-name).")
+  String remoteModel;
+
+  @Option(names = "--remote-token-file", paramLabel = "FILE",
+      description = "A file holding the --remote server's API key (vLLM --api-key), sent as a bearer token.")
+  Path remoteTokenFile;
+
   EngineOptions toEngineOptions() {
     String d = device.trim().toLowerCase(Locale.ROOT);
     if (!d.equals("cpu") && !d.equals("cuda") && !d.startsWith("cuda:")) {
       throw new IllegalArgumentException("--device must be cpu or cuda (or cuda:N), was '" + device + "'");
     }
+    Optional<EngineOptions.Remote> r = Optional.empty();
+    if (remote != null) {
+      if (remoteModel == null || remoteModel.isBlank()) {
+        throw new IllegalArgumentException("--remote needs --remote-model NAME, the model name the server serves"
+            + " (vLLM --served-model-name, e.g. meta-llama/Llama-Guard-3-8B)");
+      }
+      r = Optional.of(new EngineOptions.Remote(remote, remoteModel, Optional.ofNullable(remoteTokenFile)));
+    } else if (remoteModel != null || remoteTokenFile != null) {
+      throw new IllegalArgumentException("--remote-model and --remote-token-file need --remote URL");
+    }
     return new EngineOptions(model, Optional.ofNullable(family), Optional.ofNullable(taxonomy),
-        Optional.ofNullable(policy), d, intraOpThreads);
+        Optional.ofNullable(policy), d, intraOpThreads, r);
   }
 }
