@@ -1,11 +1,15 @@
 package dev.parapet.guard.remote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.guard.ClassificationException;
 import dev.parapet.guard.Conversation;
+import dev.parapet.guard.Failure;
+import dev.parapet.guard.Guard;
+import dev.parapet.guard.Verdict;
 import dev.parapet.guard.onnx.ContentTokenizer;
 import dev.parapet.guard.onnx.decoder.CategoryMode;
 import dev.parapet.guard.onnx.decoder.DecoderPrompts;
@@ -18,6 +22,7 @@ import dev.parapet.guard.spi.Scores;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -150,6 +155,42 @@ class RemoteFailureTest {
       assertTrue(msg.contains("within readTimeout 300 ms"), msg);
     } finally {
       fake.releaseHung();
+    }
+  }
+
+  @Test
+  void guardTimeout_cancelsTheInFlightRead_andFreesItsWorker() throws Exception {
+    fake.enqueue(Reply.hang());
+    fake.respondWith(q -> Scripted.ok(binary, 0.8, 0.2));
+    try (Guard guard = Guard.builder()
+        .classifier(remote().maxConcurrency(1).readTimeout(Duration.ofSeconds(120)).build())
+        .timeout(Duration.ofMillis(500)).noCache().build()) {
+      Verdict v = guard.check(request.conversation());
+      assertTrue(v.isBlocked(), v.toString());
+      assertEquals(Failure.Kind.TIMEOUT, v.failure().orElseThrow().kind(), v.toString());
+      // the one worker was interrupted: the next check gets it at once instead of after the 120 s read timeout
+      Verdict next = guard.check(request.conversation());
+      assertTrue(next.failure().isEmpty(), next.toString());
+      assertEquals(0.2, next.unsafeScore(), 1e-6);
+    } finally {
+      fake.releaseHung();
+    }
+  }
+
+  @Test
+  void concurrency_isBoundedByMaxConcurrency() throws Exception {
+    fake.respondWith(q -> Reply.hang());
+    List<ClassificationRequest> batch = List.of(request,
+        ClassificationRequest.of(Conversation.ofPrompt("Tell me a joke about cats."), request.taxonomy()),
+        ClassificationRequest.of(Conversation.ofPrompt("Use kill on Linux."), request.taxonomy()));
+    try (RemoteGuardClassifier c = remote().maxConcurrency(2).readTimeout(Duration.ofSeconds(120)).build()) {
+      java.util.concurrent.CompletableFuture<List<Scores>> f =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> c.classifyBatch(batch));
+      assertTrue(fake.awaitRequests(2, Duration.ofSeconds(20)), "two reads in flight");
+      assertFalse(fake.awaitRequests(3, Duration.ofMillis(300)), "the third waits for a worker");
+      fake.releaseHung(); // the two hung reads see a closed connection: the batch fails as a whole
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class, f::get);
+      assertTrue(e.getCause() instanceof ClassificationException, e.toString());
     }
   }
 

@@ -150,6 +150,42 @@ class RemoteGuardClassifierTest {
   }
 
   @Test
+  void scores_equalTheSharedScoreArithmeticOnTheSameLogprobs_forEveryFamilyAndMode() {
+    java.util.function.Function<FakeVllmServer.Request, FakeVllmServer.Reply> model = FakeVllmServer.everyTokenOf(1200);
+    fake.respondWith(model);
+    for (GuardFamily family : GuardFamily.values()) {
+      Path folder = Fixtures.model(dir.resolve("modes-" + family.id()), family);
+      for (CategoryMode mode : CategoryMode.values()) {
+        try (ContentTokenizer t = ContentTokenizer.load(folder.resolve("tokenizer.json"));
+            RemoteGuardClassifier c = RemoteGuardClassifier.builder().baseUrl(fake.baseUrl()).model("m")
+                .tokenizerDir(folder).categoryMode(mode).build()) {
+          ClassificationRequest r = ClassificationRequest.of(
+              Conversation.ofExchange("Help me hurt my neighbour.", "Sure, first wait until they sleep."),
+              c.info().taxonomy());
+          DecoderPrompts.Rendered want = DecoderPrompts.create(family, t, mode, 8192).render(r);
+          double[][] lp = new double[want.reads().size()][];
+          for (int i = 0; i < lp.length; i++) {
+            DecoderPrompts.Read read = want.reads().get(i);
+            String body = "{\"model\":\"m\",\"prompt\":" + java.util.Arrays.toString(read.promptIds()) + "}";
+            lp[i] = CompletionsWire.optionLogprobs(replyBody(model, body), read.optionIds(), "test");
+          }
+          Scores expected = want.scores(lp);
+          Scores got = c.classify(r);
+          String what = family + "/" + mode;
+          assertEquals(expected.unsafe(), got.unsafe(), 1e-12, what);
+          assertEquals(expected.categories(), got.categories(), what);
+          assertEquals(expected.controversial(), got.controversial(), what);
+        }
+      }
+    }
+  }
+
+  static String replyBody(java.util.function.Function<FakeVllmServer.Request, FakeVllmServer.Reply> model,
+      String requestBody) {
+    return model.apply(new FakeVllmServer.Request("POST", "/v1/completions", Map.of(), requestBody)).body();
+  }
+
+  @Test
   void specialTokenTextInUserInput_neverBecomesASpecialIdOnTheWire() {
     fake.respondWith(FakeVllmServer.everyTokenOf(1200));
     Set<Long> specials = tok.specialIds();

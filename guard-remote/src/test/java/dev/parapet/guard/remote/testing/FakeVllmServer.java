@@ -115,6 +115,11 @@ public final class FakeVllmServer implements AutoCloseable {
       return json(status, err.toString());
     }
 
+    /** The body this reply sends (for HTTP replies). */
+    public String body() {
+      return body;
+    }
+
     /** A copy with one more header, e.g. {@code Retry-After}. */
     public Reply withHeader(String name, String value) {
       Map<String, String> h = new LinkedHashMap<>(headers);
@@ -216,6 +221,25 @@ public final class FakeVllmServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Blocks until at least {@code n} requests have arrived (for tests that must know a request is in flight).
+   *
+   * @return whether they arrived within {@code timeout}
+   */
+  public boolean awaitRequests(int n, java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (requests) {
+      while (requests.size() < n) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(requests, left);
+      }
+      return true;
+    }
+  }
+
   /** Requests answered (or dropped) so far. */
   public int served() {
     return served.get();
@@ -298,7 +322,10 @@ public final class FakeVllmServer implements AutoCloseable {
       if (req == null) {
         return;
       }
-      requests.add(req);
+      synchronized (requests) {
+        requests.add(req);
+        requests.notifyAll();
+      }
       Reply r = queued.poll();
       if (r == null) {
         r = responder.apply(req);
