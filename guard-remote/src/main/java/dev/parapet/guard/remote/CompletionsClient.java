@@ -40,7 +40,7 @@ final class CompletionsClient {
     void sleep(Duration d) throws InterruptedException;
   }
 
-  /** A failed read. {@code serverFault}: counts towards opening the circuit breaker. */
+  /** A failed attempt inside {@link #read}. {@code serverFault}: counts towards opening the circuit breaker. */
   static final class RemoteCallException extends ClassificationException {
     private static final long serialVersionUID = 1L;
     final boolean serverFault;
@@ -87,9 +87,9 @@ final class CompletionsClient {
     cancellation.throwIfCancelled();
     if (!breaker.tryAcquirePermission()) {
       CircuitBreaker.Metrics m = breaker.getMetrics();
-      throw new RemoteCallException("circuit breaker open for " + endpoint + ": " + m.getNumberOfFailedCalls() + " of"
+      throw new ClassificationException("circuit breaker open for " + endpoint + ": " + m.getNumberOfFailedCalls() + " of"
           + " the last " + m.getNumberOfBufferedCalls() + " reads failed; failing fast for "
-          + settings.breakerOpenFor().toSeconds() + " s before one probe call (is the vLLM server up?)", false, null);
+          + settings.breakerOpenFor().toSeconds() + " s before one probe call (is the vLLM server up?)");
     }
     long t0 = System.nanoTime();
     try {
@@ -98,7 +98,8 @@ final class CompletionsClient {
       return out;
     } catch (RemoteCallException e) {
       breaker.onError(System.nanoTime() - t0, TimeUnit.NANOSECONDS, e); // non-server faults are ignored (released)
-      throw e;
+      // the public type, so a verdict's failure reads "ClassificationException: <reason>"
+      throw new ClassificationException(e.getMessage(), e.getCause());
     } catch (RuntimeException | Error e) {
       breaker.releasePermission(); // cancelled, or a bug: not the server's health
       throw e;

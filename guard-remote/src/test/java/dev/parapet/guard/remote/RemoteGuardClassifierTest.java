@@ -276,6 +276,7 @@ class RemoteGuardClassifierTest {
       assertTrue(v.failure().isPresent());
       String msg = v.failure().get().message();
       assertTrue(msg.contains("500") && msg.contains("CUDA out of memory"), msg);
+      assertFalse(msg.contains("RemoteCallException"), "the public exception type, not the internal one: " + msg);
     }
     try (Guard guard = Guard.builder().classifier(remote().build())
         .policy(PolicySpec.parse("default=block@0.5, onError=open")).noCache().build()) {
