@@ -9,7 +9,6 @@ import dev.parapet.guard.ClassificationException;
 import dev.parapet.guard.Conversation;
 import dev.parapet.guard.ModelLoadException;
 import dev.parapet.guard.Target;
-import dev.parapet.guard.Turn;
 import dev.parapet.guard.onnx.ContentTokenizer;
 import dev.parapet.guard.onnx.Device;
 import dev.parapet.guard.onnx.ModelManifest;
@@ -21,7 +20,6 @@ import dev.parapet.guard.spi.ClassifierInfo;
 import dev.parapet.guard.spi.IncrementalClassifier;
 import dev.parapet.guard.spi.Scores;
 import dev.parapet.guard.spi.Truncation;
-import dev.parapet.guard.taxonomy.Taxonomies;
 import dev.parapet.guard.taxonomy.Taxonomy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**

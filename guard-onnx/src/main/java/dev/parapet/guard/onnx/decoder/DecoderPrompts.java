@@ -2,12 +2,12 @@ package dev.parapet.guard.onnx.decoder;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.parapet.guard.ClassificationException;
 import dev.parapet.guard.Conversation;
+import dev.parapet.guard.ModelLoadException;
 import dev.parapet.guard.Target;
 import dev.parapet.guard.Turn;
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.parapet.guard.ModelLoadException;
 import dev.parapet.guard.onnx.ContentTokenizer;
 import dev.parapet.guard.onnx.ModelManifest;
 import dev.parapet.guard.spi.Capability;
