@@ -103,11 +103,12 @@ final class Endpoints {
       if (req.has("messages")) {
         throw ApiException.invalid("prompt", "give \"prompt\" (a string) or \"messages\", not both");
       }
-      List<String> p = requests.moderationInput(Requests.JSON.createObjectNode().set("input", req.get("prompt")));
-      if (p.size() != 1 || !req.get("prompt").isTextual()) {
-        throw ApiException.invalid("prompt", "\"prompt\" must be a string");
+      JsonNode p = req.get("prompt");
+      if (!p.isTextual() || p.asText().isEmpty()) {
+        throw ApiException.invalid("prompt", "\"prompt\" must be a non-empty string, was " + Requests.kind(p));
       }
-      prompt = Conversation.ofPrompt(p.get(0));
+      prompt = Conversation.ofPrompt(requests.moderationInput(
+          Requests.JSON.createObjectNode().put("input", p.asText())).get(0));
     } else {
       prompt = requests.conversation(req);
     }
@@ -149,7 +150,7 @@ final class Endpoints {
     StreamRegistry.Entry e = streams.acquire(id);
     Object lock = new Object();
     boolean[] state = new boolean[2]; // [finished, abandoned], guarded by lock
-    StreamDecision d;
+    Step d;
     try {
       d = pool.run(() -> {
         try {
@@ -158,17 +159,20 @@ final class Endpoints {
               return null;
             }
           }
+          StringBuilder released = new StringBuilder();
           StreamDecision last = null;
           for (String t : tokens) {
             last = e.session.onToken(t);
+            released.append(last.released());
             if (last.isStop()) {
               break;
             }
           }
           if (finish) {
             last = e.session.finish();
+            released.append(last.released());
           }
-          return last;
+          return new Step(last, released.toString());
         } finally {
           synchronized (lock) {
             state[0] = true;
@@ -187,7 +191,7 @@ final class Endpoints {
       }
       Verdict v = deadlineVerdict(e.guard(), Target.RESPONSE, FailureMode.CLOSED, log);
       record("streams", v, log);
-      ObjectNode out = step(new StreamDecision.Stop(v, e.session.tokensSeen(), ""), e);
+      ObjectNode out = step(new Step(new StreamDecision.Stop(v, -1, ""), ""), e, false);
       out.put("ended", true);
       return out;
     } catch (RuntimeException | InterruptedException ex) {
@@ -197,11 +201,11 @@ final class Endpoints {
     // After a STOP the session stays (later calls repeat the Stop) until finish, DELETE or the idle timeout.
     boolean end = finish;
     streams.release(e, end);
-    StreamDecision result = d == null ? new StreamDecision.Continue("", null) : d;
+    Step result = d == null || d.last() == null ? new Step(new StreamDecision.Continue("", null), "") : d;
     if (!tokens.isEmpty() || finish) {
-      result.verdict().ifPresent(v -> record("streams", v, log));
+      result.last().verdict().ifPresent(v -> record("streams", v, log));
     }
-    ObjectNode out = step(result, e);
+    ObjectNode out = step(result, e, true);
     out.put("ended", end);
     return out;
   }
@@ -211,14 +215,20 @@ final class Endpoints {
     streams.delete(id);
   }
 
-  private ObjectNode step(StreamDecision d, StreamRegistry.Entry e) {
+  /** What one request's steps did: the last decision and all text released by them together. */
+  private record Step(StreamDecision last, String released) {}
+
+  private ObjectNode step(Step step, StreamRegistry.Entry e, boolean sessionUsable) {
+    StreamDecision d = step.last();
     ObjectNode out = Requests.JSON.createObjectNode();
     out.put("id", e.id);
     String decision = d instanceof StreamDecision.Stop ? "STOP" : d instanceof StreamDecision.Complete ? "COMPLETE"
         : "CONTINUE";
     out.put("decision", decision);
-    out.put("released", d.released());
-    out.put("tokensSeen", e.session.tokensSeen());
+    out.put("released", step.released());
+    if (sessionUsable) { // after a deadline a worker may still hold the session: do not touch it
+      out.put("tokensSeen", e.session.tokensSeen());
+    }
     if (d instanceof StreamDecision.Stop s) {
       out.put("withheldChars", s.withheld().length());
     }
