@@ -92,7 +92,7 @@ final class ServeCommand implements Callable<Integer> {
     String token = readToken();
     Engine engine = parent.open(model.toEngineOptions());
     ParapetServer server;
-    Guard guard;
+    Guard guard = null;
     try {
       if (!(engine instanceof GuardEngine ge)) {
         throw new IllegalArgumentException("serve needs a Guard-backed engine, got " + engine.getClass().getName());
@@ -107,6 +107,9 @@ final class ServeCommand implements Callable<Integer> {
       }
       server = sb.build().start();
     } catch (RuntimeException e) {
+      if (guard != null) {
+        guard.close();
+      }
       engine.close();
       throw e;
     }

@@ -240,5 +240,4 @@ public final class ParapetServer implements AutoCloseable {
   public ServerLimits limits() {
     return settings.limits;
   }
-
 }

@@ -29,7 +29,7 @@ final class StreamRegistry implements AutoCloseable {
     this.ticker = ticker;
     this.maxSessions = limits.maxSessions();
     this.idleNanos = limits.sessionIdleTimeout().toNanos();
-    this.retryAfterSeconds = Math.max(1, limits.retryAfter().toSeconds());
+    this.retryAfterSeconds = Math.max(1, (limits.retryAfter().toMillis() + 999) / 1000);
   }
 
   /** One session, the guard it came from (closed with it when {@code ownsGuard}) and its use state. */
