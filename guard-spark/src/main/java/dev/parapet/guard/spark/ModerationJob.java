@@ -90,7 +90,9 @@ public final class ModerationJob {
     if (a.outputFormat().equals("parquet")) {
       judged.write().mode(a.overwrite() ? "overwrite" : "errorifexists").parquet(a.output());
     } else {
-      judged.write().mode(a.overwrite() ? "overwrite" : "errorifexists").json(a.output());
+      // nulls written out: a clean data set still has its parapet_error column when read back (for the summary)
+      judged.write().mode(a.overwrite() ? "overwrite" : "errorifexists").option("ignoreNullFields", "false")
+          .json(a.output());
     }
     // The summary reads the written output back: the model runs once, and nothing has to be cached in memory.
     Dataset<Row> written = a.outputFormat().equals("parquet") ? spark.read().parquet(a.output()) : spark.read().json(a.output());
