@@ -31,8 +31,10 @@ import java.util.UUID;
  * written library. The cache is used through ONNX Runtime's own per-library properties
  * ({@code onnxruntime.native.onnxruntime.path}, {@code onnxruntime.native.onnxruntime4j_jni.path}) and only
  * when the application set none of its own and the classpath carries the CPU build: a GPU build loads its
- * provider libraries from the folder ONNX Runtime extracts to, so it is left alone. Any failure (read-only
- * home, unknown platform, a library not in a jar) leaves ONNX Runtime's default behaviour, logged at DEBUG.
+ * provider libraries from the folder ONNX Runtime extracts to, so it is left alone. A cache folder that cannot be
+ * written (a read-only home, as on cluster executors) falls back to {@code java.io.tmpdir/parapet-USER}, logged at
+ * INFO; any other failure (unknown platform, a library not in a jar) leaves ONNX Runtime's default behaviour,
+ * logged at DEBUG.
  */
 final class OrtNativeCache {
   static final String PROPERTY = "parapet.onnxruntime.cache";
@@ -60,11 +62,45 @@ final class OrtNativeCache {
     if (root.isEmpty()) {
       return;
     }
-    extract(loader, root.get(), platform()).ifPresent(files -> {
+    Optional<List<Path>> cached = extract(loader, root.get(), platform());
+    if (cached.isEmpty() && platform() != null) {
+      cached = extractToTemp(loader, root.get());
+    }
+    cached.ifPresent(files -> {
       for (int i = 0; i < LIBRARIES.size(); i++) {
         System.setProperty(propertyFor(LIBRARIES.get(i)), files.get(i).toString());
       }
     });
+  }
+
+  /**
+   * The fallback when {@code root} cannot be written (a read-only home, as on many cluster executors): a per-user
+   * folder under {@code java.io.tmpdir}, said at INFO so that the choice shows in the executor's log. Empty (ONNX
+   * Runtime extracts the libraries itself) when that fails too, or when there was nothing to cache.
+   */
+  static Optional<List<Path>> extractToTemp(ClassLoader loader, Path root) {
+    String platform = platform();
+    String prefix = RESOURCE_ROOT + platform + "/";
+    if (loader.getResource(prefix + System.mapLibraryName(LIBRARIES.get(0))) == null
+        || loader.getResource(prefix + System.mapLibraryName("onnxruntime_providers_cuda")) != null) {
+      return Optional.empty(); // nothing to cache, or a GPU build: not a write failure
+    }
+    Path temp = tempRoot();
+    Optional<List<Path>> files = extract(loader, temp, platform);
+    if (files.isPresent()) {
+      LOG.log(Level.INFO, "ONNX Runtime native library cache " + root + " is not writable; using the temp folder "
+          + temp + " instead (set -D" + PROPERTY + "=DIR to choose a folder)");
+    } else {
+      LOG.log(Level.WARNING, "ONNX Runtime native library cache: neither " + root + " nor the temp folder " + temp
+          + " is writable; ONNX Runtime extracts its libraries itself on every start");
+    }
+    return files;
+  }
+
+  /** {@code java.io.tmpdir/parapet-USER}: per user, so one user's files never block another's. */
+  static Path tempRoot() {
+    String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
+    return Path.of(System.getProperty("java.io.tmpdir"), "parapet-" + user);
   }
 
   /**

@@ -60,6 +60,25 @@ class OrtNativeCacheTest {
   }
 
   @Test
+  void extractToTemp_unwritableHomeCache_fallsBackToAPerUserTempFolder() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("linux-x64".equals(OrtNativeCache.platform()),
+        "the test jar carries linux-x64 libraries only");
+    Path home = Files.writeString(tmp.resolve("home-is-a-file"), "x").resolve(".cache/parapet"); // cannot be created
+    Path temp = Files.createDirectory(tmp.resolve("tmpdir"));
+    String saved = System.getProperty("java.io.tmpdir");
+    System.setProperty("java.io.tmpdir", temp.toString());
+    try (URLClassLoader cl = jar(Map.of(lib("onnxruntime"), CORE, lib("onnxruntime4j_jni"), JNI))) {
+      assertEquals(Optional.empty(), OrtNativeCache.extract(cl, home, "linux-x64"));
+      List<Path> files = OrtNativeCache.extractToTemp(cl, home).orElseThrow();
+      assertTrue(files.get(0).startsWith(temp.resolve("parapet-" + System.getProperty("user.name"))), files.toString());
+      assertArrayEquals(CORE, Files.readAllBytes(files.get(0)));
+      assertArrayEquals(JNI, Files.readAllBytes(files.get(1)));
+    } finally {
+      System.setProperty("java.io.tmpdir", saved);
+    }
+  }
+
+  @Test
   void extract_gpuBuildMissingLibraryUnknownPlatformOrUnwritableRoot_leavesOnnxRuntimeAlone() throws Exception {
     Path root = tmp.resolve("cache");
     try (URLClassLoader gpu = jar(Map.of(lib("onnxruntime"), CORE, lib("onnxruntime4j_jni"), JNI,
