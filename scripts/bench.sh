@@ -12,6 +12,12 @@
 #   --no-table          do not rewrite guard-benchmarks/RESULTS.md
 #   --note TEXT         a line to put at the top of RESULTS.md (for example what else the machine ran)
 #   --only NAME         run only the parts whose name matches (streaming|response|classify|load)
+#   --real-shapes       instead of the suite: the size-faithful decoder (Llama-3.2-1B shape, int4 weights,
+#                       written once into guard-benchmarks/target/decoder-models, ~1.3 GB; real Llama 3.1
+#                       tokenizer when scripts/fetch-tokenizers.sh has run): incremental vs whole-text re-checks
+#                       at L = 256/1024/2048 and a full-policy prompt check with/without the prefix cache.
+#                       Writes guard-benchmarks/RESULTS-real-shapes.md (kept as a section of RESULTS.md).
+#                       Long: about 15-25 minutes on 2 cores (--quick: fewer iterations).
 # Environment:
 #   PARAPET_BENCH_THREADS  ONNX Runtime intra-op threads (default 2)
 #   JAVA                   java binary (default: java on PATH)
@@ -27,6 +33,7 @@ NOTE=""
 ONLY="streaming|response|classify|load"
 JAVA="${JAVA:-java}"
 THREADS="${PARAPET_BENCH_THREADS:-2}"
+REAL=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -36,6 +43,7 @@ while [ $# -gt 0 ]; do
     --no-table) TABLE=0 ;;
     --note) NOTE="$2"; shift ;;
     --only) ONLY="$2"; shift ;;
+    --real-shapes) REAL=1 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -76,6 +84,36 @@ run_jmh() { # name, regex, args...
   "$JAVA" -jar "$JAR" "$regex" "${COMMON[@]}" "$@" -rf json -rff "$OUT/$name.json" \
     2>&1 | tee "$OUT/$name.log"
 }
+
+# Size-faithful decoder: a separate part with its own section (RESULTS-real-shapes.md, appended to RESULTS.md).
+if [ "$REAL" = 1 ]; then
+  MODELS="$ROOT/guard-benchmarks/target/decoder-models"
+  [ -x "$ROOT/scripts/fetch-tokenizers.sh" ] && "$ROOT/scripts/fetch-tokenizers.sh" "$ROOT/target/tokenizers" >&2
+  REAL_JVM="$JVM_ARGS -Dparapet.bench.models=$MODELS -Dparapet.tokenizers.dir=$ROOT/target/tokenizers"
+  RCOMMON=(-f 1 -t 1 -jvmArgsAppend "$REAL_JVM" -prof gc -p decoder=llama-3.2-1b-int4)
+  if [ "$MODE" = quick ]; then
+    RS_ITER=(-wi 0 -i 2); RP_ITER=(-wi 1 -w 5s -i 1 -r 30s)
+  else
+    RS_ITER=(-wi 1 -i 3); RP_ITER=(-wi 1 -w 10s -i 2 -r 30s)
+  fi
+  START=$(date +%s)
+  echo "bench.sh: real shapes ($MODE): streaming at L = 256, 1024, 2048" >&2
+  "$JAVA" -jar "$JAR" 'dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incrementalEvery32)$' \
+    "${RCOMMON[@]}" -p backend=DECODER -p responseTokens=256,1024,2048 "${RS_ITER[@]}" \
+    -rf json -rff "$OUT/real-streaming.json" 2>&1 | tee "$OUT/real-streaming.log"
+  echo "bench.sh: real shapes ($MODE): full-policy prompt check, prefix cache on/off" >&2
+  "$JAVA" -jar "$JAR" 'dev.parapet.guard.bench.RealShapeBenchmark' "${RCOMMON[@]}" "${RP_ITER[@]}" \
+    -rf json -rff "$OUT/real-prompt.json" 2>&1 | tee "$OUT/real-prompt.log"
+  ELAPSED=$(( $(date +%s) - START ))
+  python3 "$ROOT/scripts/real_shapes_table.py" "$OUT" "$ROOT/guard-benchmarks/RESULTS-real-shapes.md" \
+    --note "Mode: $MODE, ${ELAPSED} s, $THREADS ONNX Runtime intra-op threads. $NOTE" \
+    --command "scripts/bench.sh --real-shapes $([ "$MODE" = quick ] && echo --quick)" \
+    --notes-file "$ROOT/guard-benchmarks/RESULTS-real-shapes-notes.md"
+  python3 "$ROOT/scripts/real_shapes_table.py" --merge "$ROOT/guard-benchmarks/RESULTS-real-shapes.md" \
+    "$ROOT/guard-benchmarks/RESULTS.md"
+  echo "bench.sh: wrote guard-benchmarks/RESULTS-real-shapes.md and its section in RESULTS.md" >&2
+  exit 0
+fi
 
 START=$(date +%s)
 FILES=()
@@ -125,5 +163,10 @@ if [ "$TABLE" = 1 ]; then
   python3 "$ROOT/scripts/bench_table.py" "$OUT/all.json" "$ROOT/guard-benchmarks/RESULTS.md" \
     --note "$HEADER" --command "scripts/bench.sh $([ "$MODE" = quick ] && echo --quick)" \
     --notes-file "$ROOT/guard-benchmarks/RESULTS-notes.md" --load "$OUT/load.jsonl" > /dev/null
+  # keep the size-faithful decoder's section (written by --real-shapes)
+  if [ -f "$ROOT/guard-benchmarks/RESULTS-real-shapes.md" ]; then
+    python3 "$ROOT/scripts/real_shapes_table.py" --merge "$ROOT/guard-benchmarks/RESULTS-real-shapes.md" \
+      "$ROOT/guard-benchmarks/RESULTS.md"
+  fi
   echo "bench.sh: wrote guard-benchmarks/RESULTS.md" >&2
 fi

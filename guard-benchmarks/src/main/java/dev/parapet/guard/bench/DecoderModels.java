@@ -1,5 +1,6 @@
 package dev.parapet.guard.bench;
 
+import dev.parapet.guard.onnx.ModelManifest;
 import dev.parapet.guard.onnx.OnnxOptions;
 import dev.parapet.guard.onnx.decoder.DecoderGuardClassifier;
 import dev.parapet.guard.onnx.decoder.DecoderOptions;
@@ -30,10 +31,22 @@ final class DecoderModels {
   }
 
   /**
-   * Writes the model into a new temporary folder (owned by the returned backend, deleted on close) and loads
-   * it with the classifier's default options apart from the ONNX Runtime threads.
+   * Writes the model and loads it with the classifier's default options apart from the ONNX Runtime threads.
+   * Small shapes go into a new temporary folder (owned by the returned backend, deleted on close). Size-faithful
+   * presets ({@link DecoderShape#realSize()}) take minutes and gigabytes to write: they are cached under
+   * {@code -Dparapet.bench.models} (bench.sh: guard-benchmarks/target/decoder-models; never committed) and read
+   * with the real Llama 3.1 tokenizer when {@code -Dparapet.tokenizers.dir} holds it (same vocabulary size as
+   * the shape), so that prompts have their real token counts.
    */
   static LoadedBackend load(DecoderShape shape, OnnxOptions onnx) {
+    String cache = System.getProperty("parapet.bench.models");
+    if (shape.realSize() && cache != null && !cache.isBlank()) {
+      Path dir = Path.of(cache, shape.name());
+      if (!Files.isRegularFile(dir.resolve(".complete"))) {
+        write(dir, shape);
+      }
+      return LoadedBackend.of(DecoderGuardClassifier.load(dir, DecoderOptions.builder().onnx(onnx).build()), null);
+    }
     Path dir;
     try {
       dir = Files.createTempDirectory("parapet-bench-decoder-");
@@ -42,7 +55,7 @@ final class DecoderModels {
     }
     DecoderGuardClassifier classifier = null;
     try {
-      TinyDecoderFixture.write(dir, shape.fixtureConfig(FAMILY, seedTexts()));
+      write(dir, shape);
       classifier = DecoderGuardClassifier.load(dir, DecoderOptions.builder().onnx(onnx).build());
       return LoadedBackend.of(classifier, dir);
     } catch (RuntimeException e) {
@@ -51,6 +64,22 @@ final class DecoderModels {
       }
       LoadedBackend.deleteRecursively(dir);
       throw e;
+    }
+  }
+
+  private static void write(Path dir, DecoderShape shape) {
+    TinyDecoderFixture.write(dir, shape.fixtureConfig(FAMILY, seedTexts()));
+    try {
+      String tokDir = System.getProperty("parapet.tokenizers.dir");
+      Path real = tokDir == null ? null : Path.of(tokDir, "llama3_1", "tokenizer.json");
+      if (shape.realSize() && real != null && Files.isRegularFile(real)) {
+        Files.copy(real, dir.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        ModelManifest.create(dir, FAMILY, java.util.Map.of());
+        System.err.println("DecoderModels: " + shape + " uses the real Llama 3.1 tokenizer from " + real);
+      }
+      Files.writeString(dir.resolve(".complete"), shape.name());
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not finish the benchmark decoder in " + dir, e);
     }
   }
 }

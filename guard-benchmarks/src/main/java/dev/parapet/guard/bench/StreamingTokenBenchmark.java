@@ -78,8 +78,11 @@ public class StreamingTokenBenchmark {
         throw new IllegalArgumentException(
             "responseTokens must be a non-negative multiple of " + WINDOW + ", was " + responseTokens);
       }
-      tokens = ResponseText.tokens(responseTokens + WINDOW, backend.cut());
-      loaded = LoadedBackend.load(backend, DecoderShape.parse(decoder), BenchSettings.intraOpThreads());
+      DecoderShape shape = DecoderShape.parse(decoder);
+      // a size-faithful decoder reads the real BPE tokenizer: " word" is one model token there
+      tokens = ResponseText.tokens(responseTokens + WINDOW,
+          backend == Backend.DECODER && shape.realSize() ? ResponseText.Cut.WORDS : backend.cut());
+      loaded = LoadedBackend.load(backend, shape, BenchSettings.intraOpThreads());
     }
 
     @TearDown(Level.Trial)

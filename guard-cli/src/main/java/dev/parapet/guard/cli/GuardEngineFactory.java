@@ -3,6 +3,7 @@ package dev.parapet.guard.cli;
 import dev.parapet.guard.onnx.Device;
 import dev.parapet.guard.onnx.ModelManifest;
 import dev.parapet.guard.onnx.OnnxOptions;
+import dev.parapet.guard.onnx.decoder.DecoderExportCheck;
 import dev.parapet.guard.onnx.decoder.DecoderGuardClassifier;
 import dev.parapet.guard.onnx.decoder.DecoderOptions;
 import dev.parapet.guard.onnx.decoder.GuardFamily;
@@ -39,6 +40,22 @@ final class GuardEngineFactory implements EngineFactory {
       classifier = loadFolder(dir, family, onnx);
     }
     return GuardEngine.create(classifier, options);
+  }
+
+  /** Decoder folders: {@link DecoderExportCheck} (summary, then warnings prefixed "WARN "). */
+  @Override
+  public java.util.List<String> checkExport(Path dir, String family) {
+    java.util.Optional<GuardFamily> decoder = DecoderExportCheck.family(family);
+    if (decoder.isEmpty()) {
+      return java.util.List.of();
+    }
+    DecoderExportCheck.Result r = DecoderExportCheck.check(dir, decoder.get());
+    java.util.List<String> lines = new java.util.ArrayList<>();
+    lines.add(r.summary());
+    for (String w : r.warnings()) {
+      lines.add("WARN " + w);
+    }
+    return lines;
   }
 
   static OnnxOptions onnxOptions(EngineOptions options) {

@@ -71,6 +71,10 @@ final class ModelCommand implements Runnable {
       } catch (RuntimeException e) {
         return fail(out, "checksum", e);
       }
+      Integer io = checkDecoderExport(out, m);
+      if (io != null) {
+        return io;
+      }
       EngineOptions opts = new EngineOptions(dir.toString(), Optional.ofNullable(family), Optional.empty(),
           Optional.empty(), device, 0);
       try (Engine engine = model.parent.open(opts)) {
@@ -101,6 +105,25 @@ final class ModelCommand implements Runnable {
       out.println("verified " + dir);
       out.flush();
       return ExitCodes.OK;
+    }
+
+    /**
+     * A decoder export's graph inputs/outputs and shapes against its family's expectations, before any session
+     * runs (the "io" step); null to go on (also for non-decoder families, which have no such step), or the exit code.
+     */
+    private Integer checkDecoderExport(PrintWriter out, ModelManifest m) {
+      try {
+        for (String line : model.parent.checkExport(dir, family != null ? family : m.family())) {
+          if (line.startsWith("WARN ")) {
+            out.printf("io         WARN  %s%n", line.substring(5));
+          } else {
+            out.printf("io         OK    %s%n", line);
+          }
+        }
+        return null;
+      } catch (RuntimeException e) {
+        return fail(out, "io", e);
+      }
     }
 
     private static int fail(PrintWriter out, String step, RuntimeException e) {

@@ -38,6 +38,11 @@ final class ParapetCommand implements Runnable {
     out().flush();
   }
 
+  /** The factory's export check of a model folder (see {@link EngineFactory#checkExport}). */
+  java.util.List<String> checkExport(java.nio.file.Path dir, String family) {
+    return factory.checkExport(dir, family);
+  }
+
   Engine open(EngineOptions options) {
     return factory.open(options);
   }

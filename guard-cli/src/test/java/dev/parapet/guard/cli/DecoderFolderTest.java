@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.guard.onnx.ModelManifest;
+import dev.parapet.guard.onnx.testing.OnnxGraph;
 import dev.parapet.guard.onnx.testing.TinyDecoderFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +35,25 @@ class DecoderFolderTest {
     CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("model", "verify", m.toString());
     assertEquals(0, r.exit(), r.toString());
     assertTrue(r.out().contains("checksum   OK    model.onnx"), r.out());
+    assertTrue(r.out().contains("io         OK    llama-guard-3: "), r.out());
+    // a random fixture is no released checkpoint: said, but not a failure
+    assertTrue(r.out().contains("io         WARN  shape "), r.out());
+    assertTrue(r.out().indexOf("io         OK") < r.out().indexOf("load       OK"), r.out());
     assertTrue(r.out().contains("contract   OK    response check"), r.out());
+  }
+
+  @Test
+  void modelVerify_decoderWithoutKvCache_failsAtTheIoStepBeforeLoading() throws Exception {
+    Path m = decoder();
+    OnnxGraph g = new OnnxGraph("no-kv").input("input_ids", OnnxGraph.INT64, "batch", "seq")
+        .input("attention_mask", OnnxGraph.INT64, "batch", "seq").output("logits", OnnxGraph.FLOAT, "batch", "seq");
+    g.node("Cast", List.of("input_ids"), List.of("logits"), OnnxGraph.attrInt("to", OnnxGraph.FLOAT));
+    Files.write(m.resolve("model.onnx"), g.toBytes());
+    ModelManifest.create(m, "llama-guard-3", java.util.Map.of());
+    CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("model", "verify", m.toString());
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.out().contains("io         FAIL") && r.out().contains("past_key_values.0.key"), r.out());
+    assertTrue(!r.out().contains("load       "), r.out());
   }
 
   @Test

@@ -23,9 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code <|start_header_id|>} or {@code [SEP]}) anywhere in the raw text, and DJL 0.38's
  * {@code encode(text, addSpecialTokens, withOverflow)} has no switch to turn that off: the flag only controls
  * the post-processor (BOS/EOS). A user who types {@code <|eot_id|>} would otherwise close the guard prompt's
- * turn. The content tokenizer is built from the same JSON with every {@code added_tokens} entry whose
- * {@code special} is true removed (the model's vocabulary and its unknown token are kept), so such text falls
- * back to ordinary sub-word pieces. Callers assemble prompts from id segments: template ids from
+ * turn. The content tokenizer is built from the same JSON with every {@code added_tokens} entry removed that is
+ * special or, though marked {@code special: false}, is markup rather than whitespace (Qwen's {@code <think>} and
+ * {@code <tool_call>}, Gemma's {@code <unused0>}); the model's vocabulary, its unknown token and whitespace-only
+ * added tokens are kept. Such text falls back to ordinary sub-word pieces. Callers assemble prompts from id segments: template ids from
  * {@link #encodeTemplate}, content ids from {@link #encodeContent}.
  *
  * <p>Thread-safe for concurrent encode/decode; {@link #close()} must not race with them. Owns native memory:
@@ -110,11 +111,12 @@ public final class ContentTokenizer implements AutoCloseable {
     }
     long[] out = content.encode(text, false, false).getIds();
     for (long id : out) {
-      // Cannot happen with a well-formed tokenizer (special tokens live only in added_tokens); the unknown
-      // token is the one special id a model may legitimately produce for unseen text.
-      if (id != json.unkId && json.specialIds.contains(id)) {
-        throw new IllegalStateException(source + ": content tokenization produced special id " + id
-            + "; the tokenizer's model vocabulary itself contains a special token");
+      // Cannot happen with the tokenizers we know (checked with Llama 3.1's, Qwen3's and Gemma 3's: no merge
+      // produces an added token that is not whitespace); the unknown token is the one special id a model may
+      // legitimately produce for unseen text.
+      if (id != json.unkId && json.markupIds.contains(id)) {
+        throw new IllegalStateException(source + ": content tokenization produced added-token id " + id
+            + "; the tokenizer's merges can build a special or markup token from plain text");
       }
     }
     return out;
@@ -166,6 +168,22 @@ public final class ContentTokenizer implements AutoCloseable {
   public Set<String> specialTokens() {
     checkOpen();
     return json.specialTokens;
+  }
+
+  /**
+   * The text of every added token that {@link #encodeContent} never produces: the special ones plus the
+   * non-special markup ones (Qwen's {@code <think>}; not whitespace-only tokens). Prompt builders match these in
+   * template text, as the Hugging Face tokenizer does in a rendered prompt. Unmodifiable, in file order.
+   */
+  public Set<String> markupTokens() {
+    checkOpen();
+    return json.markupTokens;
+  }
+
+  /** Ids of {@link #markupTokens()}; unmodifiable. */
+  public Set<Long> markupIds() {
+    checkOpen();
+    return json.markupIds;
   }
 
   /** Where the tokenizer was loaded from. */

@@ -20,7 +20,7 @@ import java.util.Set;
 /**
  * What {@link ContentTokenizer} needs from a Hugging Face {@code tokenizer.json}: the added tokens (with their
  * special flags), the unknown token's id, the vocabulary, and a copy of the JSON whose {@code added_tokens}
- * array keeps only the non-special entries. Thread-safe.
+ * array keeps only the non-special entries that are pure whitespace (see {@link #isWhitespace}). Thread-safe.
  *
  * <p>Why streaming, and why the vocabulary is read lazily: in a fresh JVM, Jackson runs interpreted, and
  * building a tree of a 700 KB BERT tokenizer (30k vocabulary nodes), copying it and writing it back took about
@@ -43,6 +43,14 @@ final class TokenizerJson {
   final Set<Long> specialIds;
   /** Content of every special added token, in file order. */
   final Set<String> specialTokens;
+  /**
+   * Content of every added token the content copy drops (the special ones and every non-special one that is not
+   * pure whitespace, such as Qwen's {@code <think>}), in file order: prompt builders match these in template
+   * text only.
+   */
+  final Set<String> markupTokens;
+  /** Ids of {@link #markupTokens}. */
+  final Set<Long> markupIds;
   final long unkId;
   final byte[] contentBytes;
   /** Byte offset of the vocabulary's opening bracket, or -1 once parsed (or when there is none). */
@@ -52,13 +60,16 @@ final class TokenizerJson {
   private record Vocab(Map<String, Long> ids, long maxId) {}
 
   private TokenizerJson(byte[] bytes, String source, Map<String, Long> added, long maxAddedId, Set<Long> specialIds,
-      Set<String> specialTokens, long unkId, byte[] contentBytes, long vocabOffset, Vocab vocab) {
+      Set<String> specialTokens, Set<String> markupTokens, Set<Long> markupIds, long unkId, byte[] contentBytes,
+      long vocabOffset, Vocab vocab) {
     this.bytes = bytes;
     this.source = source;
     this.added = added;
     this.maxAddedId = maxAddedId;
     this.specialIds = specialIds;
     this.specialTokens = specialTokens;
+    this.markupTokens = markupTokens;
+    this.markupIds = markupIds;
     this.unkId = unkId;
     this.contentBytes = contentBytes;
     this.vocabOffset = vocabOffset;
@@ -206,6 +217,8 @@ final class TokenizerJson {
     Map<String, Long> addedIds = new HashMap<>();
     Set<Long> special = new LinkedHashSet<>();
     Set<String> specialTokens = new LinkedHashSet<>();
+    Set<String> markup = new LinkedHashSet<>();
+    Set<Long> markupIds = new LinkedHashSet<>();
     List<Added> kept = new ArrayList<>();
     long maxAddedId = -1;
     for (Added a : added) {
@@ -214,6 +227,10 @@ final class TokenizerJson {
       if (a.special()) {
         special.add(a.id());
         specialTokens.add(a.content());
+      }
+      if (a.special() || !isWhitespace(a.content())) {
+        markup.add(a.content());
+        markupIds.add(a.id());
       } else {
         kept.add(a);
       }
@@ -237,7 +254,27 @@ final class TokenizerJson {
         ? bytes
         : splice(bytes, (int) addedStart, (int) addedEnd, kept, source);
     return new TokenizerJson(bytes, source, Map.copyOf(addedIds), maxAddedId, Collections.unmodifiableSet(special),
-        Collections.unmodifiableSet(specialTokens), unk, content, vocabOffset, vocab);
+        Collections.unmodifiableSet(specialTokens), Collections.unmodifiableSet(markup),
+        Collections.unmodifiableSet(markupIds), unk, content, vocabOffset, vocab);
+  }
+
+  /**
+   * Whether an added token is only whitespace (Gemma's {@code "\n\n"} or {@code "\u2581\u2581"} runs): such tokens
+   * stay in the content copy, since they cannot forge structure and the model saw them in ordinary text. Every
+   * other added token, special or not ({@code <think>}, {@code <tool_call>}, {@code <unused0>}), is markup that
+   * user text must not produce.
+   */
+  static boolean isWhitespace(String token) {
+    if (token.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (!Character.isWhitespace(c) && !Character.isSpaceChar(c) && c != '\u2581') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Added readAdded(JsonParser p, String source) throws IOException {

@@ -1,6 +1,7 @@
 package dev.parapet.guard.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,17 +76,29 @@ class TokenizerJsonTest {
   }
 
   @Test
-  void parse_contentCopy_dropsOnlySpecialAddedTokensAndKeepsEverythingElse() throws Exception {
+  void parse_contentCopy_dropsSpecialAndMarkupAddedTokensAndKeepsEverythingElse() throws Exception {
     TokenizerJson t = TokenizerJson.parse(bytes(WORDPIECE), "t.json");
     JsonNode expected = MAPPER.readTree(WORDPIECE);
-    ArrayNode kept = MAPPER.createArrayNode();
-    for (JsonNode a : expected.get("added_tokens")) {
-      if (!a.get("special").asBoolean()) {
-        kept.add(a);
-      }
-    }
-    ((ObjectNode) expected).set("added_tokens", kept);
+    // the non-special "<tool>" is markup (Qwen's <think> is the real case): dropped as well
+    ((ObjectNode) expected).set("added_tokens", MAPPER.createArrayNode());
     assertEquals(expected, MAPPER.readTree(t.contentBytes));
+    assertTrue(t.markupTokens.contains("<tool>"));
+    assertFalse(t.specialTokens.contains("<tool>"));
+  }
+
+  @Test
+  void parse_whitespaceOnlyAddedTokens_stayInTheContentCopy() throws Exception {
+    String json = """
+        {"added_tokens": [{"id": 2, "content": "\\n\\n", "special": false},
+                          {"id": 3, "content": "\\u2581\\u2581", "special": false},
+                          {"id": 4, "content": "<think>", "special": false}],
+         "model": {"type": "BPE", "unk_token": null, "vocab": {"h": 0, "i": 1}, "merges": ["h i"]}}
+        """;
+    TokenizerJson t = TokenizerJson.parse(bytes(json), "w.json");
+    JsonNode added = MAPPER.readTree(t.contentBytes).get("added_tokens");
+    assertEquals(2, added.size(), added.toString());
+    assertEquals(java.util.Set.of("<think>"), t.markupTokens);
+    assertEquals(java.util.Set.of(4L), t.markupIds);
   }
 
   @Test

@@ -201,6 +201,11 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
     }
   }
 
+  /** config.json for {@link DecoderExportCheck}, or null when absent. */
+  static JsonNode readConfigForCheck(Path file) {
+    return readConfig(file);
+  }
+
   private static JsonNode readConfig(Path file) {
     if (!Files.isRegularFile(file)) {
       return null; // the graph alone must then fix every size; ModelSpec says so if not

@@ -148,7 +148,7 @@ final class LlamaGuardFormat implements PromptFormat {
 
   @Override
   public String judgedContent(String raw) {
-    return " " + raw.strip(); // template: role + ': ' + content | trim
+    return " " + MarkerText.neutralize(raw.strip()); // template: role + ': ' + content | trim
   }
 
   @Override

@@ -3,24 +3,35 @@ package dev.parapet.guard.onnx.decoder;
 import dev.parapet.guard.onnx.ContentTokenizer;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Turns prompt segments into token ids the way a Hugging Face tokenizer treats a whole prompt string — special
+ * Turns prompt segments into token ids the way a Hugging Face tokenizer treats a whole prompt string — added
  * tokens are cut out first, the text between them is tokenized piece by piece — with one difference that is the
- * point: special tokens are recognised in TEMPLATE segments only. Content segments and the template text next to
+ * point: special and markup added tokens ({@link ContentTokenizer#markupTokens()}, which include non-special ones
+ * such as Qwen's {@code <think>}) are recognised in TEMPLATE segments only. Content segments and the template text next to
  * them are tokenized with {@link ContentTokenizer#encodeContent}, which has no special tokens, so a user who types
  * {@code <|eot_id|>} gets ordinary pieces and cannot change the prompt's structure. Thread-safe.
  */
 final class PromptEncoder {
   private final ContentTokenizer tokenizer;
-  private final List<String> specials; // longest first, so "<|eot|>" never shadows a longer token
+  /** Markup tokens by first char, longest first, so "<|eot|>" never shadows a longer token. */
+  private final Map<Character, List<String>> markup;
 
   PromptEncoder(ContentTokenizer tokenizer) {
     this.tokenizer = tokenizer;
-    List<String> s = new ArrayList<>(tokenizer.specialTokens());
-    s.sort(Comparator.comparingInt(String::length).reversed());
-    this.specials = List.copyOf(s);
+    Map<Character, List<String>> m = new HashMap<>();
+    for (String t : tokenizer.markupTokens()) {
+      if (!t.isEmpty()) {
+        m.computeIfAbsent(t.charAt(0), k -> new ArrayList<>()).add(t);
+      }
+    }
+    for (List<String> l : m.values()) {
+      l.sort(Comparator.comparingInt(String::length).reversed());
+    }
+    this.markup = Map.copyOf(m);
   }
 
   ContentTokenizer tokenizer() {
@@ -37,26 +48,24 @@ final class PromptEncoder {
         continue;
       }
       String t = seg.text();
-      int i = 0;
-      while (i < t.length()) {
-        int best = -1;
-        String which = null;
-        for (String sp : specials) {
-          int at = t.indexOf(sp, i);
-          if (at >= 0 && (best < 0 || at < best)) {
-            best = at;
-            which = sp;
+      int from = 0;
+      for (int i = 0; i < t.length(); i++) {
+        List<String> candidates = markup.get(t.charAt(i));
+        if (candidates == null) {
+          continue;
+        }
+        for (String tok : candidates) {
+          if (t.startsWith(tok, i)) {
+            pending.append(t, from, i);
+            flush(pending, out);
+            out.add(tokenizer.tokenId(tok).orElseThrow());
+            from = i + tok.length();
+            i = from - 1;
+            break;
           }
         }
-        if (which == null) {
-          pending.append(t, i, t.length());
-          break;
-        }
-        pending.append(t, i, best);
-        flush(pending, out);
-        out.add(tokenizer.tokenId(which).orElseThrow());
-        i = best + which.length();
       }
+      pending.append(t, from, t.length());
     }
     flush(pending, out);
     return out.toArray();

@@ -44,7 +44,10 @@ interface PromptFormat {
    */
   List<List<Segment>> head(List<Turn> context, Target target);
 
-  /** The judged text as it appears in the prompt (with its lead, e.g. a space; trimmed where the template trims). */
+  /**
+   * The judged text as it appears in the prompt (with its lead, e.g. a space; trimmed where the template trims),
+   * with the template's plain-text section markers neutralized ({@link MarkerText}).
+   */
   String judgedContent(String raw);
 
   /** Template text right after the judged content, tokenized together with it ("\n\n"), or "". */

@@ -119,7 +119,7 @@ final class Qwen3GuardFormat implements PromptFormat {
 
   @Override
   public String judgedContent(String raw) {
-    return " " + raw;
+    return " " + MarkerText.neutralize(raw);
   }
 
   @Override

@@ -85,7 +85,7 @@ final class ShieldGemmaFormat implements PromptFormat {
 
   @Override
   public String judgedContent(String raw) {
-    return " " + raw;
+    return " " + MarkerText.neutralize(raw);
   }
 
   @Override

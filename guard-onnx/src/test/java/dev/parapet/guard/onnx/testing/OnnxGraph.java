@@ -17,6 +17,7 @@ import java.util.List;
 public final class OnnxGraph {
   /** TensorProto.DataType values used here. */
   public static final int FLOAT = 1;
+  public static final int UINT8 = 2;
   public static final int INT32 = 6;
   public static final int INT64 = 7;
   public static final int BOOL = 9;
@@ -28,6 +29,7 @@ public final class OnnxGraph {
   private final List<Msg> inputs = new ArrayList<>();
   private final List<Msg> outputs = new ArrayList<>();
   private int counter;
+  private boolean usesMicrosoftDomain;
 
   public OnnxGraph(String name) {
     this.name = requireNonNull(name, "name");
@@ -58,6 +60,12 @@ public final class OnnxGraph {
       b.putFloat(f);
     }
     initializers.add(tensor(name, FLOAT, dims, b.array()));
+    return name;
+  }
+
+  /** An initializer of any element type from its raw little-endian bytes (kept, not copied twice). */
+  public String raw(String name, int elemType, byte[] data, long... dims) {
+    initializers.add(tensor(name, elemType, dims, data));
     return name;
   }
 
@@ -99,6 +107,14 @@ public final class OnnxGraph {
     return out.isEmpty() ? null : out.get(0);
   }
 
+  /** Adds a node of the {@code com.microsoft} contrib domain (MatMulNBits); returns its first output. */
+  public String msNode(String opType, List<String> in, List<String> out, Msg... attributes) {
+    node(opType, in, out, attributes);
+    nodes.get(nodes.size() - 1).string(7, "com.microsoft");
+    usesMicrosoftDomain = true;
+    return out.isEmpty() ? null : out.get(0);
+  }
+
   /** Adds a one-output node with a fresh output name. */
   public String op(String opType, List<String> in, Msg... attributes) {
     return node(opType, in, List.of(fresh(opType.toLowerCase())), attributes);
@@ -132,29 +148,66 @@ public final class OnnxGraph {
 
   /** The serialized ModelProto. */
   public byte[] toBytes() {
-    Msg g = new Msg();
-    for (Msg n : nodes) {
-      g.message(1, n);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      writeTo(out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
-    g.string(2, name);
+    return out.toByteArray();
+  }
+
+  /**
+   * Writes the ModelProto to {@code out} without building it in memory first (a size-faithful decoder is over a
+   * gigabyte: the graph's length is computed from its parts, which are then streamed).
+   */
+  public void writeTo(java.io.OutputStream out) throws java.io.IOException {
+    List<Object[]> parts = new ArrayList<>(); // {field, Msg}
+    for (Msg n : nodes) {
+      parts.add(new Object[] {1, n});
+    }
+    Msg graphName = new Msg();
+    graphName.string(2, name);
     for (Msg t : initializers) {
-      g.message(5, t);
+      parts.add(new Object[] {5, t});
     }
     for (Msg i : inputs) {
-      g.message(11, i);
+      parts.add(new Object[] {11, i});
     }
     for (Msg o : outputs) {
-      g.message(12, o);
+      parts.add(new Object[] {12, o});
     }
+    long graphLen = graphName.size();
+    for (Object[] p : parts) {
+      graphLen += Msg.fieldSize((Integer) p[0], ((Msg) p[1]).size());
+    }
+    Msg head = new Msg();
+    head.varintField(1, 8); // ir_version
+    head.string(2, "parapet-test-fixture");
+    head.tag(7, 2);
+    head.varint(graphLen);
+    head.writeTo(out);
+    graphName.writeTo(out);
+    for (Object[] p : parts) {
+      Msg m = (Msg) p[1];
+      Msg t = new Msg();
+      t.tag((Integer) p[0], 2);
+      t.varint(m.size());
+      t.writeTo(out);
+      m.writeTo(out);
+    }
+    Msg tail = new Msg();
     Msg opset = new Msg();
     opset.string(1, "");
     opset.varintField(2, 17);
-    Msg model = new Msg();
-    model.varintField(1, 8); // ir_version
-    model.string(2, "parapet-test-fixture");
-    model.message(7, g);
-    model.message(8, opset);
-    return model.bytes();
+    tail.message(8, opset);
+    if (usesMicrosoftDomain) {
+      Msg ms = new Msg();
+      ms.string(1, "com.microsoft");
+      ms.varintField(2, 1);
+      tail.message(8, ms);
+    }
+    tail.writeTo(out);
   }
 
   private static Msg tensor(String name, int type, long[] dims, byte[] raw) {
@@ -234,6 +287,28 @@ public final class OnnxGraph {
 
     byte[] bytes() {
       return out.toByteArray();
+    }
+
+    long size() {
+      return out.size();
+    }
+
+    void writeTo(java.io.OutputStream o) throws java.io.IOException {
+      out.writeTo(o);
+    }
+
+    static int varintSize(long v) {
+      int n = 1;
+      while ((v & ~0x7FL) != 0) {
+        n++;
+        v >>>= 7;
+      }
+      return n;
+    }
+
+    /** Bytes of a length-delimited field with a payload of {@code len} bytes. */
+    static long fieldSize(int field, long len) {
+      return varintSize(((long) field << 3) | 2) + varintSize(len) + len;
     }
   }
 }

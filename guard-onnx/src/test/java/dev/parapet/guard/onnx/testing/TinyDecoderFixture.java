@@ -53,9 +53,13 @@ public final class TinyDecoderFixture {
    * @param logitsVocab the LM head's width; normally {@code vocabSize}, tests change it for a vocab mismatch
    * @param float16 KV cache inputs/outputs and logits in float16 (computation stays float32 inside), like an
    *     fp16 export's I/O
+   * @param int4 weight-quantized form that ONNX Runtime runs on CPU, as int4 exports for CPU are built: every
+   *     projection and the LM head as {@code com.microsoft:MatMulNBits} (4-bit weights, blocks of 32, one float
+   *     scale per block, accuracy level 4), the token embedding in float16; activations stay float32
    */
   public record Config(int layers, int hidden, int heads, int kvHeads, int intermediate, int vocabSize,
-      String family, long seed, List<String> seedTexts, String inputNamePrefix, int logitsVocab, boolean float16) {
+      String family, long seed, List<String> seedTexts, String inputNamePrefix, int logitsVocab, boolean float16,
+      boolean int4) {
     public Config {
       requireNonNull(family, "family");
       seedTexts = List.copyOf(requireNonNull(seedTexts, "seedTexts"));
@@ -67,7 +71,7 @@ public final class TinyDecoderFixture {
 
     /** 2 layers, hidden 32, 4 heads, 2 KV heads, MLP 64, vocab 600. */
     public static Config tiny(String family) {
-      return new Config(2, 32, 4, 2, 64, 600, family, 42, List.of(), "past_key_values", 600, false);
+      return new Config(2, 32, 4, 2, 64, 600, family, 42, List.of(), "past_key_values", 600, false, false);
     }
 
     public int headDim() {
@@ -76,32 +80,46 @@ public final class TinyDecoderFixture {
 
     public Config withSeedTexts(List<String> texts) {
       return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, seed, texts,
-          inputNamePrefix, logitsVocab, float16);
+          inputNamePrefix, logitsVocab, float16, int4);
     }
 
     public Config withSize(int layers, int hidden, int heads, int kvHeads, int intermediate, int vocabSize) {
       return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, seed, seedTexts,
-          inputNamePrefix, vocabSize, float16);
+          inputNamePrefix, vocabSize, float16, int4);
     }
 
     public Config withSeed(long newSeed) {
       return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, newSeed, seedTexts,
-          inputNamePrefix, logitsVocab, float16);
+          inputNamePrefix, logitsVocab, float16, int4);
     }
 
     public Config withInputNamePrefix(String prefix) {
       return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, seed, seedTexts, prefix,
-          logitsVocab, float16);
+          logitsVocab, float16, int4);
     }
 
     public Config withFloat16(boolean f16) {
       return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, seed, seedTexts,
-          inputNamePrefix, logitsVocab, f16);
+          inputNamePrefix, logitsVocab, f16, int4);
+    }
+
+    public Config withInt4(boolean q) {
+      return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, seed, seedTexts,
+          inputNamePrefix, logitsVocab, float16, q);
+    }
+
+    /** Bytes of the weights as written (what the model file and, roughly, resident weights cost). */
+    public long weightBytes() {
+      long proj = (long) layers * ((long) hidden * heads * headDim() * 2 + 2L * hidden * kvHeads * headDim()
+          + 3L * hidden * intermediate);
+      long lmHead = (long) hidden * logitsVocab;
+      long embed = (long) vocabSize * hidden;
+      return int4 ? (proj + lmHead) / 2 + (proj + lmHead) / 32 * 4 + embed * 2 : (proj + lmHead + embed) * 4;
     }
 
     public Config withLogitsVocab(int v) {
       return new Config(layers, hidden, heads, kvHeads, intermediate, vocabSize, family, seed, seedTexts,
-          inputNamePrefix, v, float16);
+          inputNamePrefix, v, float16, int4);
     }
   }
 
@@ -119,7 +137,10 @@ public final class TinyDecoderFixture {
       Files.createDirectories(dir);
       Map<String, Integer> vocab =
           TinyTokenizerJson.write(dir.resolve("tokenizer.json"), config.seedTexts(), config.vocabSize());
-      Files.write(dir.resolve("model.onnx"), modelBytes(config));
+      try (java.io.OutputStream out = new java.io.BufferedOutputStream(
+          Files.newOutputStream(dir.resolve("model.onnx")), 1 << 20)) {
+        graph(config).writeTo(out);
+      }
       Files.write(dir.resolve("config.json"), configJson(config));
       ModelManifest.create(dir, config.family(), extraManifest);
       return vocab;
@@ -153,6 +174,11 @@ public final class TinyDecoderFixture {
 
   /** The ONNX model (opset 17) for {@code c}. */
   public static byte[] modelBytes(Config c) {
+    return graph(c).toBytes();
+  }
+
+  /** The ONNX graph for {@code c}. */
+  static OnnxGraph graph(Config c) {
     SplittableRandom rnd = new SplittableRandom(c.seed());
     OnnxGraph g = new OnnxGraph("tiny_llama");
     int h = c.hidden();
@@ -176,8 +202,16 @@ public final class TinyDecoderFixture {
     }
 
     // embeddings [B,S,H]
-    String embed = g.floats("embed_tokens", random(rnd, c.vocabSize() * h, 1f), c.vocabSize(), h);
-    String x = g.op("Gather", List.of(embed, "input_ids"), attrInt("axis", 0));
+    String x;
+    if (c.int4()) {
+      String embed = g.raw("embed_tokens", OnnxGraph.FLOAT16, randomHalf(rnd, (long) c.vocabSize() * h, 1f),
+          c.vocabSize(), h);
+      x = g.op("Cast", List.of(g.op("Gather", List.of(embed, "input_ids"), attrInt("axis", 0))),
+          attrInt("to", FLOAT));
+    } else {
+      String embed = g.floats("embed_tokens", random(rnd, c.vocabSize() * h, 1f), c.vocabSize(), h);
+      x = g.op("Gather", List.of(embed, "input_ids"), attrInt("axis", 0));
+    }
 
     // rotary tables: cos/sin [B,1,S,hd]
     float[] invFreq = new float[hd / 2];
@@ -219,13 +253,13 @@ public final class TinyDecoderFixture {
     for (int l = 0; l < c.layers(); l++) {
       String hN = rmsNorm(g, x, h, "l" + l + "_in_norm", rnd);
       String q = g.op("Transpose", List.of(g.op("Reshape", List.of(
-          g.op("MatMul", List.of(hN, g.floats("l" + l + "_wq", random(rnd, h * nh * hd, wStd), h, nh * hd))),
+          linear(g, c, hN, "l" + l + "_wq", h, nh * hd, wStd, rnd),
           shapeHeads))), attrInts("perm", 0, 2, 1, 3));
       String k = g.op("Transpose", List.of(g.op("Reshape", List.of(
-          g.op("MatMul", List.of(hN, g.floats("l" + l + "_wk", random(rnd, h * kvh * hd, wStd), h, kvh * hd))),
+          linear(g, c, hN, "l" + l + "_wk", h, kvh * hd, wStd, rnd),
           shapeKv))), attrInts("perm", 0, 2, 1, 3));
       String v = g.op("Transpose", List.of(g.op("Reshape", List.of(
-          g.op("MatMul", List.of(hN, g.floats("l" + l + "_wv", random(rnd, h * kvh * hd, wStd), h, kvh * hd))),
+          linear(g, c, hN, "l" + l + "_wv", h, kvh * hd, wStd, rnd),
           shapeKv))), attrInts("perm", 0, 2, 1, 3));
       q = rope(g, q, cos, sin, hd);
       k = rope(g, k, cos, sin, hd);
@@ -254,26 +288,79 @@ public final class TinyDecoderFixture {
       String ctx = g.op("MatMul", List.of(probs, v5));
       String merged = g.op("Reshape", List.of(g.op("Transpose", List.of(g.op("Reshape", List.of(ctx, shapeBack))),
           attrInts("perm", 0, 2, 1, 3)), shapeMerge));
-      String attnOut = g.op("MatMul", List.of(merged, g.floats("l" + l + "_wo", random(rnd, nh * hd * h, wStd),
-          nh * hd, h)));
+      String attnOut = linear(g, c, merged, "l" + l + "_wo", nh * hd, h, wStd, rnd);
       x = g.op("Add", List.of(x, attnOut));
       String h2 = rmsNorm(g, x, h, "l" + l + "_post_norm", rnd);
       int m = c.intermediate();
-      String gate = g.op("MatMul", List.of(h2, g.floats("l" + l + "_wg", random(rnd, h * m, wStd), h, m)));
-      String up = g.op("MatMul", List.of(h2, g.floats("l" + l + "_wu", random(rnd, h * m, wStd), h, m)));
+      String gate = linear(g, c, h2, "l" + l + "_wg", h, m, wStd, rnd);
+      String up = linear(g, c, h2, "l" + l + "_wu", h, m, wStd, rnd);
       String act = g.op("Mul", List.of(g.op("Mul", List.of(gate, g.op("Sigmoid", List.of(gate)))), up));
-      String down = g.op("MatMul", List.of(act, g.floats("l" + l + "_wd", random(rnd, m * h,
-          (float) (1.0 / Math.sqrt(m))), m, h)));
+      String down = linear(g, c, act, "l" + l + "_wd", m, h, (float) (1.0 / Math.sqrt(m)), rnd);
       x = g.op("Add", List.of(x, down));
     }
     String out = rmsNorm(g, x, h, "final_norm", rnd);
+    if (c.int4()) {
+      String logits = linear(g, c, out, "lm_head", h, c.logitsVocab(), 3f * wStd, rnd);
+      g.node(c.float16() ? "Cast" : "Identity", List.of(logits), List.of("logits"),
+          c.float16() ? new OnnxGraph.Msg[] {attrInt("to", OnnxGraph.FLOAT16)} : new OnnxGraph.Msg[0]);
+      return g;
+    }
     String lmHead = g.floats("lm_head", random(rnd, h * c.logitsVocab(), 3f * wStd), h, c.logitsVocab());
     if (c.float16()) {
       g.node("Cast", List.of(g.op("MatMul", List.of(out, lmHead))), List.of("logits"), attrInt("to", OnnxGraph.FLOAT16));
     } else {
       g.node("MatMul", List.of(out, lmHead), List.of("logits"));
     }
-    return g.toBytes();
+    return g;
+  }
+
+  /** {@code x} [.., k] times a random [k, n] weight: a float MatMul, or MatMulNBits in the int4 form. */
+  private static String linear(OnnxGraph g, Config c, String x, String name, int k, int n, float std,
+      SplittableRandom rnd) {
+    if (!c.int4()) {
+      return g.op("MatMul", List.of(x, g.floats(name, random(rnd, k * n, std), k, n)));
+    }
+    int block = 32;
+    if (k % block != 0) {
+      throw new IllegalArgumentException(name + ": the int4 form needs K a multiple of " + block + ", got " + k);
+    }
+    int blocks = k / block;
+    // B [N, blocks, 16]: two 4-bit values per byte (low nibble first), uniform over 0..15; the default zero
+    // point is 8, so a weight is (q - 8) * scale with std(q - 8) = 4.61
+    byte[] packed = new byte[Math.toIntExact((long) n * blocks * (block / 2))];
+    for (int i = 0; i < packed.length; i += 8) {
+      long r = rnd.nextLong();
+      for (int j = 0; j < 8 && i + j < packed.length; j++) {
+        packed[i + j] = (byte) (r >>> (8 * j));
+      }
+    }
+    float[] scales = new float[n * blocks];
+    java.util.Arrays.fill(scales, std / 4.61f);
+    String b = g.raw(name + "_q4", OnnxGraph.UINT8, packed, n, blocks, block / 2);
+    String sc = g.floats(name + "_scales", scales, (long) n * blocks);
+    return g.msNode("MatMulNBits", List.of(x, b, sc), List.of(g.fresh(name + "_out")), attrInt("K", k),
+        attrInt("N", n), attrInt("bits", 4), attrInt("block_size", block), attrInt("accuracy_level", 4));
+  }
+
+  /** Random float16 values (little-endian bits), normal with the given std; subnormals flushed to zero. */
+  private static byte[] randomHalf(SplittableRandom rnd, long n, float std) {
+    byte[] out = new byte[Math.toIntExact(n * 2)];
+    for (int i = 0; i < n; i++) {
+      int bits = Float.floatToIntBits((float) (rnd.nextGaussian() * std));
+      int sign = (bits >>> 16) & 0x8000;
+      int exp = ((bits >>> 23) & 0xFF) - 127 + 15;
+      int half;
+      if (exp <= 0) {
+        half = sign;
+      } else if (exp >= 31) {
+        half = sign | 0x7BFF;
+      } else {
+        half = sign | (exp << 10) | ((bits >>> 13) & 0x3FF);
+      }
+      out[2 * i] = (byte) half;
+      out[2 * i + 1] = (byte) (half >>> 8);
+    }
+    return out;
   }
 
   private static String rmsNorm(OnnxGraph g, String x, int h, String name, SplittableRandom rnd) {
