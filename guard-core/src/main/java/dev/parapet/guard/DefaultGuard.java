@@ -433,6 +433,8 @@ final class DefaultGuard implements Guard {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    // Cancel first, interrupt after: work that sees the interrupt before its Cancellation could still answer.
+    inFlight.stop();
     if (ownedPool != null) {
       // Cancels queued checks (their futures complete exceptionally) and interrupts running ones; their native
       // runs are terminated through their Cancellation by inFlight.close below.

@@ -72,6 +72,18 @@ final class InFlight {
     }
   }
 
+  /** Refuses new work and cancels everything in progress (idempotent). */
+  void stop() {
+    List<Ticket> running;
+    synchronized (this) {
+      closing = true;
+      running = List.copyOf(active);
+    }
+    for (Ticket t : running) {
+      t.cancellation.cancel();
+    }
+  }
+
   /**
    * Refuses new work, cancels everything in progress, waits up to {@code max} for it to return and then runs
    * {@code release} once: at once when nothing is left, otherwise on the thread of the last work to return (so
@@ -81,14 +93,7 @@ final class InFlight {
    * @return whether everything returned within {@code max}
    */
   boolean close(Duration max, Runnable release) {
-    List<Ticket> running;
-    synchronized (this) {
-      closing = true;
-      running = List.copyOf(active);
-    }
-    for (Ticket t : running) {
-      t.cancellation.cancel();
-    }
+    stop();
     long deadline = System.nanoTime() + max.toNanos();
     boolean drained;
     boolean interrupted = false;
