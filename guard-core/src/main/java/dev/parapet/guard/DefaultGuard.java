@@ -73,6 +73,10 @@ final class DefaultGuard implements Guard {
   private final StreamOptions streamOptions;
   private final Guard.Builder settings;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Work in progress, cancelled and awaited by close() before the classifier is freed. */
+  final InFlight inFlight = new InFlight();
+  /** How long close() waits for cancelled work to return before leaving the classifier to the last of it. */
+  static final Duration CLOSE_DRAIN = Duration.ofSeconds(10);
 
   private DefaultGuard(Guard.Builder b, Classifier classifier, boolean ownsClassifier) {
     this.classifier = classifier;
@@ -269,13 +273,17 @@ final class DefaultGuard implements Guard {
   public CompletableFuture<Verdict> checkAsync(Conversation conversation) {
     requireNonNull(conversation, "conversation");
     ensureOpen();
-    CompletableFuture<Verdict> result = new CompletableFuture<>();
     Cancellation cancel = Cancellation.create();
+    InFlight.Ticket ticket = inFlight.enter(cancel);
+    if (ticket == null) {
+      throw new IllegalStateException("this Guard is closed; build a new one");
+    }
     AtomicBoolean done = new AtomicBoolean();
+    CheckFuture result = new CheckFuture();
     // Started on the caller's thread: a task that times out while still queued never runs, yet its check
     // started (and finishes with a TIMEOUT verdict below).
     listeners.checkStarted(conversation);
-    FutureTask<Verdict> task = new FutureTask<>(() -> {
+    InFlight.TrackedTask<Verdict> task = new InFlight.TrackedTask<>(() -> {
       // The classification runs right here on the executor thread; the timeout (if any) is enforced below by
       // cancelling this task, so no second executor thread is needed (which could deadlock a bounded pool).
       ensureOpen(); // a user-supplied executor may run it after close()
@@ -284,11 +292,12 @@ final class DefaultGuard implements Guard {
         result.complete(v);
       }
       return v;
-    }) {
+    }, ticket) {
       @Override
-      protected void done() {
+      void completed() {
         if (isCancelled()) {
-          // Cancelled by close() while queued (a timeout cancels only after taking `done`).
+          // Cancelled by close() while queued, or by the caller (future.cancel) (a timeout cancels only after
+          // taking `done`).
           if (done.compareAndSet(false, true)) {
             result.completeExceptionally(new IllegalStateException("the Guard was closed before this check ran"));
           }
@@ -300,17 +309,24 @@ final class DefaultGuard implements Guard {
               result.completeExceptionally(e.getCause());
             }
           } catch (InterruptedException | CancellationException e) {
-            // not reached: done() runs after completion
+            // not reached: completed() runs after completion
           }
         }
       }
     };
+    // future.cancel(true) stops the work: the Cancellation terminates a native run, the interrupt the rest.
+    result.onCancel = () -> {
+      done.set(true);
+      cancel.cancel();
+      task.cancel(true);
+    };
     try {
       executor.execute(task);
     } catch (RejectedExecutionException e) {
+      done.set(true); // before cancelling the task, whose completion would otherwise answer
+      task.cancel(false); // never ran: leaves the in-flight set
       ensureOpen(); // closed meanwhile: ISE, as documented
       // A saturated user executor: the same outcome as a sync check whose hop is rejected.
-      done.set(true);
       long t0 = ticker.read();
       listeners.classifierFailed(conversation, e);
       Verdict v = failureVerdict(normalizer.normalize(conversation), Attempt.failed(Failure.Kind.CANCELLED, e), t0);
@@ -335,6 +351,21 @@ final class DefaultGuard implements Guard {
       });
     }
     return result;
+  }
+
+  /** The future of {@link #checkAsync}: cancelling it cancels the check's work. */
+  static final class CheckFuture extends CompletableFuture<Verdict> {
+    volatile Runnable onCancel;
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      Runnable r = onCancel;
+      if (cancelled && r != null) {
+        r.run();
+      }
+      return cancelled;
+    }
   }
 
   @Override
@@ -402,21 +433,23 @@ final class DefaultGuard implements Guard {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    // Cancel first, interrupt after: work that sees the interrupt before its Cancellation could still answer.
+    inFlight.stop();
     if (ownedPool != null) {
-      // Interrupts running checks (they end as CANCELLED failure verdicts) and cancels queued ones, so that every
-      // future handed out completes.
+      // Cancels queued checks (their futures complete exceptionally) and interrupts running ones; their native
+      // runs are terminated through their Cancellation by inFlight.close below.
       for (Runnable queued : ownedPool.shutdownNow()) {
         if (queued instanceof java.util.concurrent.Future) {
           ((java.util.concurrent.Future<?>) queued).cancel(false);
         }
       }
-      try {
-        // Give running classifications a moment to notice before the classifier's native memory goes away.
-        ownedPool.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
+    // Cancels every check in progress (on our pool, a user's executor or a caller's thread), waits for them to
+    // return, and only then frees the classifier: freeing a native session under a running call crashes the JVM.
+    inFlight.close(CLOSE_DRAIN, this::closeClassifier);
+  }
+
+  private void closeClassifier() {
     if (ownsClassifier) {
       try {
         classifier.close();
@@ -454,11 +487,12 @@ final class DefaultGuard implements Guard {
   }
 
   /**
-   * One check. {@code hopForTimeout}: enforce the timeout by classifying on the executor (sync calls); async
-   * calls pass false because they already run there under their own timer. {@code done}: when not null, the
+   * One check. {@code hop}: classify on the executor while this thread waits, so that the timeout and an
+   * interrupt cancel the work (sync calls); async calls pass false because they already run there, tracked and
+   * under their own timer. {@code done}: when not null, the
    * verdict is only produced (and listeners told) if this call wins the race against the async timeout.
    */
-  private Verdict runCheck(Conversation c, Cancellation cancel, boolean hopForTimeout, AtomicBoolean done,
+  private Verdict runCheck(Conversation c, Cancellation cancel, boolean hop, AtomicBoolean done,
       boolean fireStarted) {
     long t0 = ticker.read();
     if (fireStarted) {
@@ -476,13 +510,14 @@ final class DefaultGuard implements Guard {
         v = verdict(p, hit, true, t0);
       } else {
         ClassificationRequest req = new ClassificationRequest(p.conversation(), effectiveTaxonomy, cancel);
-        Attempt<Scores> a = attempt(() -> {
+        Callable<Scores> work = () -> {
           Scores s = classifier.classify(req);
           if (s == null) {
             throw new ClassificationException("classifier " + info.id() + " returned null scores");
           }
           return s;
-        }, cancel, hopForTimeout ? timeout : null);
+        };
+        Attempt<Scores> a = hop ? attempt(work, cancel, timeout) : attemptHere(work, cancel);
         if (a.ok()) {
           if (cache != null) {
             cache.put(key, a.value);
@@ -549,7 +584,29 @@ final class DefaultGuard implements Guard {
           + " read (" + t.strategy() + ")");
     }
     Decision d = triggered.isEmpty() ? Decision.ALLOW : toDecision(triggered);
-    return base(target, t0).decision(d).triggered(triggered).scores(s).cached(cached).notes(notes).build();
+    Verdict.Builder v = base(target, t0).decision(d).triggered(triggered).scores(s).cached(cached).notes(notes);
+    String cut = judgedTextCut(inputNotes);
+    if (cut != null && d != Decision.BLOCK) {
+      // The middle of the text was never read: an ALLOW would vouch for text nobody judged (harm hidden in the
+      // middle of 150k chars scored 0.001). Fail closed by default, as for any check that could not be completed.
+      FailureMode mode = policy.failureMode();
+      v.failure(new Failure(Failure.Kind.INPUT_TOO_LONG, "only head and tail of the judged text were read ("
+          + cut + "); raise maxInputChars to read all of it", mode));
+      if (mode == FailureMode.CLOSED) {
+        v.decision(Decision.BLOCK);
+      }
+    }
+    return v.build();
+  }
+
+  /** The normalizer's note when it cut the judged turn (head+tail), else null. */
+  static String judgedTextCut(List<String> notes) {
+    for (String n : notes) {
+      if (n.startsWith("input-truncated: ")) {
+        return n.substring("input-truncated: ".length());
+      }
+    }
+    return null;
   }
 
   private static Decision toDecision(List<Triggered> triggered) {
@@ -608,32 +665,30 @@ final class DefaultGuard implements Guard {
   }
 
   /**
-   * Runs classifier work, turning every failure into an Attempt. With a limit the work runs on the executor and
-   * is cancelled (Cancellation + interrupt) when the limit passes.
+   * Runs classifier work on the executor, turning every failure into an Attempt, and waits for it (at most
+   * {@code limit} when not null). The caller's thread only waits, so an interrupt, like the limit passing,
+   * cancels the work: the Cancellation terminates a native run and the work's thread is interrupted. The work
+   * is tracked in {@link #inFlight} until it returns, so close() never frees the classifier under it.
    */
   <T> Attempt<T> attempt(Callable<T> work, Cancellation cancel, Duration limit) {
-    if (limit == null) {
-      try {
-        return Attempt.of(work.call());
-      } catch (CancellationException e) {
-        return Attempt.failed(Failure.Kind.CANCELLED, e);
-      } catch (VirtualMachineError e) {
-        throw e;
-      } catch (Throwable e) {
-        if (Thread.currentThread().isInterrupted()) {
-          return Attempt.failed(Failure.Kind.CANCELLED, e);
-        }
-        return Attempt.failed(Failure.Kind.CLASSIFIER_ERROR, e);
-      }
+    InFlight.Ticket ticket = inFlight.enter(cancel);
+    if (ticket == null) {
+      return Attempt.failed(Failure.Kind.CANCELLED,
+          new IllegalStateException("the Guard was closed while this check started"));
     }
-    FutureTask<T> task = new FutureTask<>(work);
+    FutureTask<T> task = new InFlight.TrackedTask<>(() -> {
+      cancel.throwIfCancelled(); // cancelled while queued (close, timeout, interrupt)
+      return work.call();
+    }, ticket);
     try {
       executor.execute(task);
     } catch (RejectedExecutionException e) {
+      task.cancel(false); // never runs: leaves the in-flight set
       return Attempt.failed(Failure.Kind.CANCELLED, e);
     }
     try {
-      return Attempt.of(task.get(limit.toNanos(), TimeUnit.NANOSECONDS));
+      T value = limit == null ? task.get() : task.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+      return Attempt.of(value);
     } catch (TimeoutException e) {
       cancel.cancel();
       task.cancel(true);
@@ -644,8 +699,8 @@ final class DefaultGuard implements Guard {
       if (cause instanceof VirtualMachineError) {
         throw (VirtualMachineError) cause;
       }
-      return Attempt.failed(cause instanceof CancellationException ? Failure.Kind.CANCELLED
-          : Failure.Kind.CLASSIFIER_ERROR, cause);
+      return Attempt.failed(cause instanceof CancellationException || cancel.isCancelled()
+          ? Failure.Kind.CANCELLED : Failure.Kind.CLASSIFIER_ERROR, cause);
     } catch (CancellationException e) {
       return Attempt.failed(Failure.Kind.CANCELLED, e);
     } catch (InterruptedException e) {
@@ -653,6 +708,22 @@ final class DefaultGuard implements Guard {
       task.cancel(true);
       Thread.currentThread().interrupt();
       return Attempt.failed(Failure.Kind.CANCELLED, e);
+    }
+  }
+
+  /** Runs classifier work on this thread (an async check's executor thread, already tracked). */
+  static <T> Attempt<T> attemptHere(Callable<T> work, Cancellation cancel) {
+    try {
+      return Attempt.of(work.call());
+    } catch (CancellationException e) {
+      return Attempt.failed(Failure.Kind.CANCELLED, e);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      if (Thread.currentThread().isInterrupted() || cancel.isCancelled()) {
+        return Attempt.failed(Failure.Kind.CANCELLED, e);
+      }
+      return Attempt.failed(Failure.Kind.CLASSIFIER_ERROR, e);
     }
   }
 }

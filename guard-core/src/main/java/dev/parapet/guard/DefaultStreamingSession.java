@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
+import java.util.ConcurrentModificationException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The {@link StreamingSession} implementation. Not thread-safe (one thread at a time, as documented on the
@@ -49,6 +51,8 @@ final class DefaultStreamingSession implements StreamingSession {
   private IncrementalClassifier.Session inc;
   private int incCommittedChars;
   private final Cancellation incCancel = Cancellation.create();
+  /** The thread inside onToken/finish, to detect (never silently survive) concurrent use. */
+  private final AtomicReference<Thread> busy = new AtomicReference<>();
 
   DefaultStreamingSession(DefaultGuard guard, Conversation prompt, StreamOptions options) {
     this.guard = guard;
@@ -75,6 +79,32 @@ final class DefaultStreamingSession implements StreamingSession {
   @Override
   public StreamDecision onToken(String token) {
     requireNonNull(token, "token");
+    enter("onToken");
+    try {
+      return onTokenExclusive(token);
+    } finally {
+      busy.set(null);
+    }
+  }
+
+  /**
+   * Claims the session for this call. A session is used from one thread at a time; a call that overlaps another
+   * would interleave the token list and the checked/released positions (a probe lost most tokens that way), so
+   * it is refused before it changes anything. The claim (a CAS) also orders calls that different threads make
+   * one after another.
+   */
+  private void enter(String method) {
+    Thread me = Thread.currentThread();
+    if (!busy.compareAndSet(null, me)) {
+      Thread other = busy.get();
+      throw new ConcurrentModificationException(method + "() on thread " + me.getName() + " while thread "
+          + (other == null ? "?" : other.getName()) + " is inside onToken()/finish() of the same StreamingSession;"
+          + " a session is not thread-safe: feed it from one thread (or synchronize the calls). The token was not"
+          + " added");
+    }
+  }
+
+  private StreamDecision onTokenExclusive(String token) {
     if (terminal instanceof StreamDecision.Stop) {
       return terminal;
     }
@@ -93,6 +123,15 @@ final class DefaultStreamingSession implements StreamingSession {
 
   @Override
   public StreamDecision finish() {
+    enter("finish");
+    try {
+      return finishExclusive();
+    } finally {
+      busy.set(null);
+    }
+  }
+
+  private StreamDecision finishExclusive() {
     if (terminal != null) {
       return terminal;
     }
@@ -100,7 +139,7 @@ final class DefaultStreamingSession implements StreamingSession {
     boolean flushed = !pendingHigh.isEmpty();
     appendNormalized("", true);
     if (!flushed && sinceCheck == 0 && consecutiveUnsafe == 0 && lastVerdict != null
-        && checkedUpTo == tokens.size()) {
+        && checkedUpTo == tokens.size() && !partial(lastVerdict.scores())) {
       // The last check covered the full response and passed: that is the full-text check.
       return complete(join(releasedUpTo, tokens.size()), lastVerdict);
     }
@@ -176,7 +215,7 @@ final class DefaultStreamingSession implements StreamingSession {
   private StreamDecision check(boolean isFinal) {
     sinceCheck = 0;
     int covered = tokens.size();
-    Verdict v = judge();
+    Verdict v = judge(isFinal);
     lastVerdict = v;
     if (v.isBlocked()) {
       consecutiveUnsafe++;
@@ -194,7 +233,13 @@ final class DefaultStreamingSession implements StreamingSession {
     return isFinal ? complete(released, v) : new StreamDecision.Continue(released, v);
   }
 
-  private Verdict judge() {
+  /** Whether scores judged only the part of the response added since the previous check. */
+  private static boolean partial(Optional<Scores> s) {
+    return s.flatMap(Scores::truncation)
+        .map(t -> IncrementalClassifier.PARTIAL_SCORE.equals(t.strategy())).orElse(false);
+  }
+
+  private Verdict judge(boolean isFinal) {
     long t0 = guard.ticker.read();
     if (!normalizedHasText) {
       List<String> notes = new ArrayList<>(promptNotes);
@@ -204,10 +249,19 @@ final class DefaultStreamingSession implements StreamingSession {
           .latency(Duration.ofNanos(Math.max(0, guard.ticker.read() - t0))).build();
     }
     List<String> notes = promptNotes;
-    DefaultGuard.Attempt<Scores> a;
+    DefaultGuard.Attempt<Scores> a = null;
+    if (inc != null && normalized.length() > guard.normalizer.maxInputChars()) {
+      // Past the cost cap the whole-text path cuts the response (noted) and the policy's fail mode applies,
+      // as for a check(): scoring every window of an unbounded response would make each check unbounded too.
+      releaseIncremental();
+    }
     if (inc != null) {
-      a = scoreIncrementally(); // reads only the text added since the last check
-    } else {
+      a = scoreIncrementally(); // reads only the text added since the last check (every window it touched)
+      if (isFinal && a.ok() && partial(Optional.of(a.value))) {
+        a = null; // finish() promises a check of the full response: windows-max over all of it
+      }
+    }
+    if (a == null) {
       String text = normalized.toString(); // a full re-check needs the whole response
       TextNormalizer.Result p = guard.normalizer.normalize(normalizedPrompt.withResponse(text));
       notes = p.notes();

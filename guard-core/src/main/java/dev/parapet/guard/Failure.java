@@ -23,7 +23,13 @@ public record Failure(Kind kind, String message, FailureMode appliedMode) {
     CLASSIFIER_ERROR,
     /** The per-call timeout passed; the work was cancelled. */
     TIMEOUT,
-    /** The guard was closed or the call was interrupted. */
-    CANCELLED
+    /** The guard was closed, the call was interrupted or its future cancelled. */
+    CANCELLED,
+    /**
+     * The judged text was longer than the guard's cost cap ({@code maxInputChars}): only its head and tail were
+     * read, so the verdict cannot vouch for the middle and the failure mode decides unless the part read is
+     * already blocked.
+     */
+    INPUT_TOO_LONG
   }
 }

@@ -55,8 +55,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <h2>Failures</h2>
  *
- * A check never throws because the classifier failed: when it throws, returns null, times out or is
- * interrupted, the verdict applies the policy's {@link dev.parapet.guard.policy.FailureMode} (CLOSED: BLOCK,
+ * A check never throws because the classifier failed: when it throws, returns null, times out (default budget
+ * 30 s, {@link Builder#timeout}) or the calling thread is interrupted (the work runs on the executor while the
+ * caller waits, so the interrupt cancels it, native run included, and the verdict is CANCELLED), the verdict applies the policy's {@link dev.parapet.guard.policy.FailureMode} (CLOSED: BLOCK,
  * OPEN: ALLOW) and records a {@link Failure}. Failures are not cached. Methods throw
  * {@link NullPointerException} for null arguments (naming the parameter) and {@link IllegalStateException}
  * after {@link #close()}.
@@ -111,7 +112,9 @@ public interface Guard extends AutoCloseable {
   List<Verdict> checkAll(List<Conversation> conversations);
 
   /**
-   * Judges on the guard's executor. The future always completes: with a verdict (failures and timeouts become
+   * Judges on the guard's executor. Cancelling the returned future ({@code cancel(true)} or {@code false})
+   * cancels the check's work: its {@link dev.parapet.guard.spi.Cancellation} fires (terminating a native run)
+   * and its thread is interrupted. The future always completes: with a verdict (failures and timeouts become
    * failure verdicts; with a timeout set, the future completes when it passes even if the classifier ignores
    * the cancellation), or exceptionally with {@link IllegalStateException} when the guard is closed before the
    * check runs. If the executor rejects the task, the future holds a CANCELLED failure verdict (the policy's
@@ -159,9 +162,13 @@ public interface Guard extends AutoCloseable {
   Builder newBuilder();
 
   /**
-   * Closes what this guard owns (see the class comment). Idempotent. Queued async checks complete exceptionally
-   * with {@link IllegalStateException}; running ones on the default executor are interrupted (they end as
-   * CANCELLED failure verdicts), and close waits up to 5 seconds for them before closing the classifier.
+   * Closes what this guard owns (see the class comment). Idempotent. New checks throw
+   * {@link IllegalStateException}; queued async checks complete exceptionally with {@link IllegalStateException};
+   * every running check (async, or a synchronous one on any caller's thread) is cancelled through its
+   * {@link dev.parapet.guard.spi.Cancellation}, which terminates a native run, and ends with a CANCELLED failure
+   * verdict (the policy's failure mode decides). The classifier is closed only after the last running call
+   * returned: close waits up to 10 seconds for that; a classifier that ignores its cancellation longer is closed
+   * by the thread of the last call to return, never under a running one.
    */
   @Override
   void close();
@@ -173,6 +180,8 @@ public interface Guard extends AutoCloseable {
   final class Builder {
     static final int DEFAULT_CACHE_SIZE = 10_000;
     static final int DEFAULT_MAX_INPUT_CHARS = 100_000;
+    /** The default per-check budget (see {@link #timeout(Duration)}). */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     Classifier classifier;
     boolean ownsClassifier;
@@ -184,7 +193,7 @@ public interface Guard extends AutoCloseable {
     Duration cacheExpireAfterWrite;
     Object sharedCache;
     Executor executor;
-    Duration timeout;
+    Duration timeout = DEFAULT_TIMEOUT;
     final List<GuardListener> listeners = new ArrayList<>();
     Ticker ticker = Ticker.system();
     int maxInputChars = DEFAULT_MAX_INPUT_CHARS;
@@ -259,8 +268,10 @@ public interface Guard extends AutoCloseable {
     }
 
     /**
-     * A per-call time limit (default none). On timeout the guard cancels the request's
-     * {@link dev.parapet.guard.spi.Cancellation} and interrupts the classifying thread, and the verdict applies
+     * A per-call time limit, the budget of one check (default 30 seconds: the embedded model needs about 4-16
+     * s of CPU for a 100,000-char input on 2 cores, and a check that takes longer is more likely stuck than
+     * useful). On timeout the guard cancels the request's {@link dev.parapet.guard.spi.Cancellation} (which
+     * terminates a native ONNX Runtime run) and interrupts the classifying thread, and the verdict applies
      * the failure mode with {@link Failure.Kind#TIMEOUT}. The time spent waiting for an executor thread counts.
      */
     public Builder timeout(Duration timeout) {
@@ -272,7 +283,10 @@ public interface Guard extends AutoCloseable {
       return this;
     }
 
-    /** Removes the per-call time limit. */
+    /**
+     * Removes the per-call time limit. Checks still run on the executor while the calling thread waits, so an
+     * interrupt of the calling thread still cancels the work (CANCELLED verdict).
+     */
     public Builder noTimeout() {
       this.timeout = null;
       return this;

@@ -7,6 +7,14 @@ package dev.parapet.guard.spi;
 public interface IncrementalClassifier {
 
   /**
+   * The {@link Truncation#strategy()} of a {@link Session#score()} that read only the part of the response
+   * added since the previous score (every window that text touched, with some context), not all of it. Such a
+   * score covers every token released after it, but not the whole text at once; the guard's final check
+   * ({@code StreamingSession.finish()}) then re-checks the whole response with {@link Classifier#classify}.
+   */
+  String PARTIAL_SCORE = "windows-touched";
+
+  /**
    * Opens a session for the response to {@code request.conversation()}, whose last turn is the user's prompt.
    * The response starts empty.
    */

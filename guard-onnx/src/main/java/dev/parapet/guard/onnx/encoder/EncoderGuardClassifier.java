@@ -92,7 +92,9 @@ import java.util.Optional;
  * not claim {@link Capability#BATCH}. Cancelling any request of a batch cancels the batch.
  *
  * <p>Thread-safe: one instance is shared; {@code classify} runs concurrently. {@link #close()} frees the native
- * session and tokenizer (idempotent); calls after close throw {@link IllegalStateException}.
+ * session and tokenizer (idempotent); calls after close throw {@link IllegalStateException}. Closing while
+ * calls run is safe: they are terminated (their native runs end early and they throw
+ * {@link java.util.concurrent.CancellationException}) and the native objects are freed when the last returns.
  */
 public final class EncoderGuardClassifier implements Classifier {
   /** Where guard-default-model puts the embedded model on the classpath. */
@@ -325,6 +327,14 @@ public final class EncoderGuardClassifier implements Classifier {
     if (requests.isEmpty()) {
       return List.of();
     }
+    // The lease keeps the native session and tokenizer alive until this call returns, even if close() runs
+    // meanwhile (close then terminates the native run: CancellationException).
+    try (EncoderModel.Lease lease = model.lease()) {
+      return classifyLeased(requests);
+    }
+  }
+
+  private List<Scores> classifyLeased(List<ClassificationRequest> requests) {
     List<Scorer.Job> jobs = new ArrayList<>(requests.size());
     for (ClassificationRequest r : requests) {
       requireNonNull(r, "request");
@@ -357,11 +367,13 @@ public final class EncoderGuardClassifier implements Classifier {
   }
 
   /**
-   * A windowed streaming view: each {@code score()} runs one forward pass over the prompt segment and the last
-   * {@code maxTokens - 3 - promptTokens} response tokens, so a check costs the same however long the response
-   * grows. While the response fits one window the score equals {@link #classify}'s response check; past that it
-   * judges the most recent window and records {@code Truncation(strategy = "last-window")}. The response is
-   * tokenized delta by delta, re-tokenizing only the trailing partial word, so ids equal whole-text tokenization.
+   * A windowed streaming view: each {@code score()} scores every window (prompt segment + at most
+   * {@code maxTokens - 3 - promptTokens} response tokens) that the text added since the previous score touched,
+   * so a check costs in proportion to the new text and no released token goes unread (see
+   * {@link EncoderIncremental}). While the response fits one window the score equals {@link #classify}'s
+   * response check; past that it records {@code Truncation(strategy = }{@link IncrementalClassifier#PARTIAL_SCORE}
+   * {@code )}. The response is tokenized delta by delta, re-tokenizing only the trailing partial word, so ids
+   * equal whole-text tokenization.
    */
   @Override
   public Optional<IncrementalClassifier> incremental() {

@@ -22,7 +22,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The loaded encoder: one ONNX Runtime session (shared; {@code run} is thread-safe), the content tokenizer, the
@@ -33,6 +32,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * depends on the other rows and on padding. Since a {@code Classifier} must be pure, {@link #load} probes the
  * model once (a row alone vs. the same row padded next to a longer one) and batches rows only when the results
  * agree to 1e-5; otherwise every row runs alone (the probe's verdict is {@link #batchInvariant}).
+ *
+ * <p><b>Closing under load.</b> Freeing the ONNX Runtime session or the native tokenizer while a call is inside
+ * them crashes the JVM (SIGSEGV). So every use holds a {@link #lease()}; {@link #close()} refuses new leases,
+ * terminates the native runs in progress ({@code RunOptions.setTerminate}, through {@link #run}'s
+ * cancellation) and frees the native objects when the last lease is returned, on that lease's thread.
  */
 final class EncoderModel implements AutoCloseable {
   static final String INPUT_IDS = "input_ids";
@@ -55,7 +59,17 @@ final class EncoderModel implements AutoCloseable {
   private final OrtSessions.Opened opened;
   private final boolean hasTokenTypes;
   private final long padId;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  /** Set by close(): terminates every native run in progress. */
+  private final Cancellation closing = Cancellation.create();
+  private volatile boolean closed; // written under this
+  private int leases; // guarded by this
+  private boolean freed; // guarded by this
+
+  /** One use of the model (see {@link #lease()}), held by one thread; closing it is idempotent. */
+  interface Lease extends AutoCloseable {
+    @Override
+    void close();
+  }
 
   /** Per row of a run: raw logits (one per label) and the pooled, L2-normalized embedding. */
   record Outputs(float[][] logits, float[][] embeddings) {}
@@ -154,7 +168,12 @@ final class EncoderModel implements AutoCloseable {
    * (when the model is batch-invariant) so padding stays small.
    */
   Outputs run(List<Layout.Seq> rows, Cancellation cancellation) {
-    checkOpen();
+    try (Lease lease = lease()) {
+      return runLeased(rows, cancellation);
+    }
+  }
+
+  private Outputs runLeased(List<Layout.Seq> rows, Cancellation cancellation) {
     float[][] logits = new float[rows.size()][];
     float[][] emb = new float[rows.size()][];
     int[] lengths = rows.stream().mapToInt(Layout.Seq::length).toArray();
@@ -258,8 +277,12 @@ final class EncoderModel implements AutoCloseable {
       if (hasTokenTypes) {
         inputs.put(TOKEN_TYPE_IDS, typesT);
       }
-      try (OrtSession.Result r = OrtSessions.run(opened.session(), inputs,
-          new LinkedHashSet<>(List.of(LOGITS, EMBEDDING)), cancellation, step)) {
+      // One signal for the caller's cancellation and close(), so either terminates the native run.
+      Cancellation run = Cancellation.create();
+      try (Cancellation.Registration byCaller = cancellation.onCancel(run::cancel);
+          Cancellation.Registration byClose = closing.onCancel(run::cancel);
+          OrtSession.Result r = OrtSessions.run(opened.session(), inputs,
+              new LinkedHashSet<>(List.of(LOGITS, EMBEDDING)), run, step)) {
         return new Outputs(rowsOf(r, LOGITS, b), rowsOf(r, EMBEDDING, b));
       }
     } catch (OrtException e) {
@@ -295,24 +318,74 @@ final class EncoderModel implements AutoCloseable {
     return out;
   }
 
-  private void checkOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("the encoder classifier is closed");
+  /**
+   * A use of the session and tokenizer; they stay alive until it is closed.
+   *
+   * @throws IllegalStateException when the model is closed
+   */
+  Lease lease() {
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException("the encoder classifier is closed");
+      }
+      leases++;
+    }
+    return new Lease() {
+      private boolean returned;
+
+      @Override
+      public void close() {
+        if (!returned) {
+          returned = true;
+          release();
+        }
+      }
+    };
+  }
+
+  private void release() {
+    boolean free;
+    synchronized (this) {
+      leases--;
+      free = closed && leases == 0 && !freed;
+      freed |= free;
+    }
+    if (free) {
+      freeNative();
     }
   }
 
   boolean isClosed() {
-    return closed.get();
+    return closed;
+  }
+
+  /** Leases still held (for tests). */
+  synchronized int leases() {
+    return leases;
   }
 
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      try {
-        opened.close();
-      } finally {
-        tokenizer.close();
+    boolean free;
+    synchronized (this) {
+      if (closed) {
+        return;
       }
+      closed = true;
+      free = leases == 0;
+      freed |= free;
+    }
+    closing.cancel(); // terminates runs in progress; the last lease to return frees the native objects
+    if (free) {
+      freeNative();
+    }
+  }
+
+  private void freeNative() {
+    try {
+      opened.close();
+    } finally {
+      tokenizer.close();
     }
   }
 }

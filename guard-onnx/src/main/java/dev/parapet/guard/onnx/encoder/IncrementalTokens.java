@@ -16,7 +16,8 @@ import java.util.Arrays;
  * append is the delta plus the pending partial word; a "word" without any boundary (a long run of letters) is
  * re-tokenized on every check, which is the only case that costs more than the new text.
  *
- * <p>Only the last {@code keep} ids are retained (the window a check reads); {@link #count()} is the total.
+ * <p>Ids are retained from the mark set by {@link #retainFrom} (so that a check can read every window the text
+ * since the previous check touched) and at least the last {@code keep}; {@link #count()} is the total.
  */
 final class IncrementalTokens {
   private static final long[] EMPTY = new long[0];
@@ -28,6 +29,7 @@ final class IncrementalTokens {
   private long dropped;
   private final StringBuilder pending = new StringBuilder();
   private long[] pendingIds = EMPTY;
+  private long retainFrom;
 
   IncrementalTokens(ContentTokenizer tokenizer, int keep) {
     this.tokenizer = tokenizer;
@@ -52,6 +54,31 @@ final class IncrementalTokens {
     return dropped + tailSize + pendingIds.length;
   }
 
+  /** Ids that no later append can change (the text up to the last word boundary). */
+  long committed() {
+    return dropped + tailSize;
+  }
+
+  /** Allows dropping ids before absolute position {@code pos} (beyond the last {@code keep}). */
+  void retainFrom(long pos) {
+    retainFrom = Math.max(retainFrom, pos);
+  }
+
+  /** The ids from absolute position {@code from} (at or after the retain mark) to the end. */
+  long[] range(long from) {
+    if (from < dropped || from > count()) {
+      throw new IllegalArgumentException("ids from " + from + " are not retained (dropped " + dropped + ", count "
+          + count() + ")");
+    }
+    int fromTail = (int) (from - dropped);
+    long[] out = new long[(int) (count() - from)];
+    int n = Math.max(0, tailSize - fromTail);
+    System.arraycopy(tail, Math.min(fromTail, tailSize), out, 0, n);
+    int p = Math.max(0, fromTail - tailSize);
+    System.arraycopy(pendingIds, p, out, n, pendingIds.length - p);
+    return out;
+  }
+
   /** The last {@code min(n, count())} ids of the text so far ({@code n <= keep}). */
   long[] last(int n) {
     int have = tailSize + pendingIds.length;
@@ -66,10 +93,11 @@ final class IncrementalTokens {
 
   private void add(long[] ids) {
     if (tailSize + ids.length > tail.length) {
-      if (tailSize > keep) { // drop what no window will read again
-        int drop = tailSize - keep;
-        System.arraycopy(tail, drop, tail, 0, keep);
-        tailSize = keep;
+      long droppable = Math.min(retainFrom - dropped, tailSize - keep);
+      if (droppable > 0) { // drop what no window will read again
+        int drop = (int) droppable;
+        System.arraycopy(tail, drop, tail, 0, tailSize - drop);
+        tailSize -= drop;
         dropped += drop;
       }
       if (tailSize + ids.length > tail.length) {
