@@ -16,8 +16,8 @@ import java.util.List;
  *       look-alikes ("p\u0456pe b\u043Emb") read as Latin; skipped when ICU4J is not on the classpath;
  *   <li>{@code deLeet}: tokens that mix letters with leet symbols ("m4ke", "b0mb") read with letters;
  *   <li>{@code deSpaced}: runs of single letters separated by spaces ("p i p e") joined;
- *   <li>{@code decoded}: base64, hex and URL-encoded segments and whole-text ROT13 that decode to mostly
- *       printable text (bounded depth and size);
+ *   <li>{@code decoded}: base64, hex and URL-encoded segments that decode to mostly printable text (one level;
+ *       inputs over 20,000 chars get no views);
  *   <li>{@code specialTokens}: text that looks like chat-template special tokens ({@code <|eot_id|>},
  *       {@code <|im_start|>}, {@code <end_of_turn>}, ...) removed, so a fake template suffix cannot lower a score.
  * </ul>
