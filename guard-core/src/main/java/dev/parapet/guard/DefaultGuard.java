@@ -57,6 +57,7 @@ final class DefaultGuard implements Guard {
   record CacheKey(String classifierId, String taxonomyHash, Object content) {}
 
   final Classifier classifier;
+  private final Classifier unwrapped;
   final ClassifierInfo info;
   private final boolean ownsClassifier;
   private final AtomicBoolean classifierOwnerClosed;
@@ -79,7 +80,8 @@ final class DefaultGuard implements Guard {
   static final Duration CLOSE_DRAIN = Duration.ofSeconds(10);
 
   private DefaultGuard(Guard.Builder b, Classifier classifier, boolean ownsClassifier) {
-    this.classifier = classifier;
+    // The one hook of the text views: the judged turn's views are scored with it, max per category.
+    this.classifier = b.textViews.wrap(classifier);
     this.ownsClassifier = ownsClassifier;
     this.classifierOwnerClosed = b.classifierOwnerClosed;
     this.info = requireNonNull(classifier.info(), "classifier.info()");
@@ -108,6 +110,7 @@ final class DefaultGuard implements Guard {
     }
     this.settings = b.copy();
     this.settings.classifier = classifier;
+    this.unwrapped = classifier;
   }
 
   static Guard create(Guard.Builder b) {
@@ -419,7 +422,7 @@ final class DefaultGuard implements Guard {
   public Guard.Builder newBuilder() {
     ensureOpen();
     Guard.Builder b = settings.copy();
-    b.classifier = classifier;
+    b.classifier = unwrapped;
     b.ownsClassifier = false;
     b.classifierOwnerClosed = ownsClassifier ? closed : classifierOwnerClosed;
     b.executor = ownedPool != null ? null : executor; // our own pool is not shared: the derived guard makes one

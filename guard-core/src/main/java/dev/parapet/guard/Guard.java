@@ -198,8 +198,15 @@ public interface Guard extends AutoCloseable {
     Ticker ticker = Ticker.system();
     int maxInputChars = DEFAULT_MAX_INPUT_CHARS;
     StreamOptions streamOptions = StreamOptions.defaults();
+    dev.parapet.guard.text.TextViews textViews = dev.parapet.guard.text.TextViews.defaults();
 
     Builder() {}
+
+    /** Which obfuscation-undoing views of the judged text are scored too (max per category); all on by default. */
+    public Builder textViews(dev.parapet.guard.text.TextViews views) {
+      this.textViews = java.util.Objects.requireNonNull(views, "views");
+      return this;
+    }
 
     /** The classifier; the guard owns it and closes it on {@link Guard#close()}. */
     public Builder classifier(Classifier classifier) {
@@ -347,6 +354,7 @@ public interface Guard extends AutoCloseable {
       b.ticker = ticker;
       b.maxInputChars = maxInputChars;
       b.streamOptions = streamOptions;
+      b.textViews = textViews;
       return b;
     }
   }

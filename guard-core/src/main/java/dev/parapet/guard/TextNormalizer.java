@@ -51,7 +51,7 @@ final class TextNormalizer {
 
   /**
    * Lone surrogates become U+FFFD; NFKC; C0/C1 control characters other than \n \t \r are removed; zero-width
-   * characters (U+200B-U+200D, U+2060, U+FEFF) are removed.
+   * characters (U+200B-U+200D, U+2060, U+FEFF) and bidi controls (U+202A-U+202E, U+2066-U+2069) are removed.
    */
   static String clean(String s) {
     String fixed = replaceLoneSurrogates(s);
@@ -77,7 +77,9 @@ final class TextNormalizer {
       return false;
     }
     return Character.getType(c) == Character.CONTROL
-        || (c >= '\u200B' && c <= '\u200D') || c == '\u2060' || c == '\uFEFF';
+        || (c >= '\u200B' && c <= '\u200D') || c == '\u2060' || c == '\uFEFF'
+        // bidi embedding/override/isolate controls: "pipe \u202Ebmob\u202C" must not hide "bomb"
+        || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
   }
 
   static String replaceLoneSurrogates(String s) {
