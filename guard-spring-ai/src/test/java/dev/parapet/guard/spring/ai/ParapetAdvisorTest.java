@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.guard.Guard;
+import dev.parapet.guard.text.TextViews;
 import dev.parapet.guard.Target;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.policy.PolicySpec;
@@ -38,6 +39,16 @@ class ParapetAdvisorTest {
 
   private Guard guard(Classifier c, String policy) {
     Guard g = Guard.builder().classifier(c).policy(PolicySpec.parse(policy)).build();
+    guards.add(g);
+    return g;
+  }
+
+  /**
+   * For the paced model: one classify call per check, so the text views (which score extra views of tokens
+   * like "t12" in the same check) are off; each view would release one more model token per check.
+   */
+  private Guard guardOneCallPerCheck(Classifier c, String policy) {
+    Guard g = Guard.builder().classifier(c).policy(PolicySpec.parse(policy)).textViews(TextViews.none()).build();
     guards.add(g);
     return g;
   }
@@ -202,7 +213,7 @@ class ParapetAdvisorTest {
     PacedClassifier paced = new PacedClassifier(script().build());
     ScriptedChatModel model = new ScriptedChatModel(tokens, paced.checks);
     AtomicInteger stopAt = new AtomicInteger(-1);
-    ParapetAdvisor advisor = ParapetAdvisor.builder(guard(paced, POLICY))
+    ParapetAdvisor advisor = ParapetAdvisor.builder(guardOneCallPerCheck(paced, POLICY))
         .streamOptions(StreamOptions.builder().checkEveryTokens(1).holdBackTokens(2).build())
         .streamStopListener((v, seen) -> stopAt.set(seen)).build();
     List<ChatClientResponse> out = client(model, advisor).prompt().user("Tell me a story").stream()
