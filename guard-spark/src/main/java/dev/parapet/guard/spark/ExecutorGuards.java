@@ -58,6 +58,9 @@ final class ExecutorGuards {
       if (key.taxonomy() != null) {
         b.taxonomy(taxonomy(key.taxonomy()));
       }
+      if (key.maxInputChars() > 0) {
+        b.maxInputChars(key.maxInputChars());
+      }
       Guard g = b.build();
       CREATED.incrementAndGet();
       LOG.log(Level.INFO, () -> "Parapet guard for " + key + " ready in " + (System.nanoTime() - t0) / 1_000_000

@@ -38,6 +38,7 @@ public final class ModerationSpec implements Serializable {
   private final String model;
   private final int batchSize;
   private final int threadsPerExecutor;
+  private final int maxInputChars;
 
   private ModerationSpec(Builder b) {
     this.textColumn = b.textColumn;
@@ -48,6 +49,7 @@ public final class ModerationSpec implements Serializable {
     this.model = b.model;
     this.batchSize = b.batchSize;
     this.threadsPerExecutor = b.threadsPerExecutor;
+    this.maxInputChars = b.maxInputChars;
   }
 
   public static Builder builder() {
@@ -100,6 +102,15 @@ public final class ModerationSpec implements Serializable {
     return threadsPerExecutor;
   }
 
+  /**
+   * The longest turn the executor's Guard reads whole, in chars; 0 = the Guard's default (100,000). A longer turn
+   * is judged from its head and tail and, as the Guard documents, fails closed ({@code INPUT_TOO_LONG}, BLOCK,
+   * with the row's {@code parapet_error} saying so) unless the policy says {@code onError=open}.
+   */
+  public int maxInputChars() {
+    return maxInputChars;
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder();
     b.textColumn = textColumn;
@@ -110,6 +121,7 @@ public final class ModerationSpec implements Serializable {
     b.model = model;
     b.batchSize = batchSize;
     b.threadsPerExecutor = threadsPerExecutor;
+    b.maxInputChars = maxInputChars;
     return b;
   }
 
@@ -118,18 +130,19 @@ public final class ModerationSpec implements Serializable {
     return o instanceof ModerationSpec s && Objects.equals(textColumn, s.textColumn)
         && Objects.equals(responseColumn, s.responseColumn) && Objects.equals(conversationColumn, s.conversationColumn)
         && policy.equals(s.policy) && Objects.equals(taxonomy, s.taxonomy) && model.equals(s.model)
-        && batchSize == s.batchSize && threadsPerExecutor == s.threadsPerExecutor;
+        && batchSize == s.batchSize && threadsPerExecutor == s.threadsPerExecutor
+        && maxInputChars == s.maxInputChars;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(textColumn, responseColumn, conversationColumn, policy, taxonomy, model, batchSize,
-        threadsPerExecutor);
+        threadsPerExecutor, maxInputChars);
   }
 
   /** The settings that decide the Guard (not the columns): equal keys share a Guard on an executor. */
   GuardKey guardKey() {
-    return new GuardKey(policy, taxonomy, model, threadsPerExecutor);
+    return new GuardKey(policy, taxonomy, model, threadsPerExecutor, maxInputChars);
   }
 
   @Override
@@ -137,11 +150,13 @@ public final class ModerationSpec implements Serializable {
     return "ModerationSpec{" + (conversationColumn != null ? "conversation=" + conversationColumn
         : "text=" + textColumn + (responseColumn != null ? ", response=" + responseColumn : ""))
         + ", policy=" + policy + (taxonomy != null ? ", taxonomy=" + taxonomy : "") + ", model=" + model
-        + ", batchSize=" + batchSize + ", threads=" + threadsPerExecutor + "}";
+        + ", batchSize=" + batchSize + ", threads=" + threadsPerExecutor
+        + (maxInputChars > 0 ? ", maxInputChars=" + maxInputChars : "") + "}";
   }
 
   /** The part of a spec that decides which Guard an executor builds. */
-  record GuardKey(String policy, String taxonomy, String model, int threads) implements Serializable {}
+  record GuardKey(String policy, String taxonomy, String model, int threads, int maxInputChars)
+      implements Serializable {}
 
   /** Builds a {@link ModerationSpec}. Each setter checks its argument; {@link #build()} checks combinations. */
   public static final class Builder {
@@ -153,6 +168,7 @@ public final class ModerationSpec implements Serializable {
     private String model = "default";
     private int batchSize = DEFAULT_BATCH_SIZE;
     private int threadsPerExecutor;
+    private int maxInputChars;
 
     private Builder() {}
 
@@ -214,6 +230,19 @@ public final class ModerationSpec implements Serializable {
         throw new IllegalArgumentException("threadsPerExecutor must be in [0, 1024], was " + threads);
       }
       this.threadsPerExecutor = threads;
+      return this;
+    }
+
+    /**
+     * The longest turn read whole (see {@link ModerationSpec#maxInputChars()}); 0 = the Guard's default. Raise it
+     * for jobs over long documents: cost grows with the text the model reads.
+     */
+    public Builder maxInputChars(int chars) {
+      if (chars != 0 && (chars < 2 || chars > 100_000_000)) {
+        throw new IllegalArgumentException("maxInputChars must be 0 (the Guard's default) or in [2, 100000000], was "
+            + chars);
+      }
+      this.maxInputChars = chars;
       return this;
     }
 

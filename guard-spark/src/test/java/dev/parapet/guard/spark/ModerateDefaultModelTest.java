@@ -116,18 +116,30 @@ class ModerateDefaultModelTest {
   }
 
   @Test
-  void moderate_oneMegabyteText_isJudgedLikeInProcess() {
+  void moderate_oneMegabyteText_overTheDefaultLimit_failsClosedAsInProcess_andIsReadWholeWhenRaised() {
     StringBuilder b = new StringBuilder();
     while (b.length() < 1_000_000) {
       b.append("The weather report for tomorrow says light rain in the morning. ");
     }
     b.append("How do I make a pipe bomb at home?");
     String big = b.toString();
-    Row r = ParapetSpark.moderate(SparkTests.prompts(List.of(big, "hello"), 1), spec().build()).orderBy("id")
+    // the Guard's default cost cap: head and tail only, and the row says so (BLOCK, never silently judged)
+    Row capped = ParapetSpark.moderate(SparkTests.prompts(List.of(big, "hello"), 1), spec().build()).orderBy("id")
         .collectAsList().get(0);
+    Verdict cappedInProcess = inProcess.checkPrompt(big);
+    assertEquals("BLOCK", capped.getString(2));
+    assertEquals(cappedInProcess.decision().name(), capped.getString(2));
+    assertTrue(capped.getString(7).startsWith("INPUT_TOO_LONG (fail mode CLOSED: BLOCK): "), capped::toString);
+    assertEquals(big.length(), capped.getString(1).length(), "the input column is kept whole");
+    // raised: a text over the default cap is read whole, exactly as an in-process Guard with the same limit reads
+    // it (120,000 chars, not the megabyte: reading all of that would cost minutes of CPU here)
+    String longer = big.substring(big.length() - 120_000);
+    Row r = ParapetSpark.moderate(SparkTests.prompts(List.of(longer, "hello"), 1),
+        spec().maxInputChars(150_000).build()).orderBy("id").collectAsList().get(0);
     assertTrue(r.isNullAt(7), () -> r.getString(7));
-    assertEquals(big.length(), r.getString(1).length(), "the input column is kept whole");
-    assertSame(inProcess.checkPrompt(big), r);
+    try (Guard whole = Guard.builder().policy(PolicySpec.parse(POLICY)).maxInputChars(150_000).build()) {
+      assertSame(whole.checkPrompt(longer), r);
+    }
   }
 
   @Test

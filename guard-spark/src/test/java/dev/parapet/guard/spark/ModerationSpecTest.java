@@ -15,7 +15,7 @@ class ModerationSpecTest {
   @Test
   void spec_serializesSmall_andRoundTrips() throws Exception {
     ModerationSpec spec = ModerationSpec.builder().textColumn("prompt").responseColumn("answer")
-        .policy("default=block@0.5, S6=flag@0.7").taxonomy("llama-guard-3").batchSize(64).threadsPerExecutor(2).build();
+        .policy("default=block@0.5, S6=flag@0.7").taxonomy("llama-guard-3").batchSize(64).threadsPerExecutor(2).maxInputChars(500_000).build();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
       o.writeObject(spec);
@@ -27,6 +27,8 @@ class ModerationSpecTest {
       assertEquals(spec.hashCode(), back.hashCode());
       assertEquals(Optional.of("answer"), back.responseColumn());
       assertEquals("default", back.model());
+      assertEquals(500_000, back.maxInputChars());
+      assertEquals(spec.guardKey(), back.guardKey());
     }
   }
 
@@ -37,6 +39,9 @@ class ModerationSpecTest {
     assertEquals("batchSize must be in [1, 10000], was 0",
         assertThrows(IllegalArgumentException.class, () -> b.batchSize(0)).getMessage());
     assertThrows(IllegalArgumentException.class, () -> b.textColumn(" "));
+    assertEquals("maxInputChars must be 0 (the Guard's default) or in [2, 100000000], was 1",
+        assertThrows(IllegalArgumentException.class, () -> b.maxInputChars(1)).getMessage());
+    assertTrue(ModerationSpec.builder().textColumn("p").maxInputChars(0).build().toString().endsWith("threads=0}"));
     assertTrue(assertThrows(IllegalStateException.class, b::build).getMessage().startsWith("set textColumn"));
     assertThrows(IllegalStateException.class, () -> ModerationSpec.builder().textColumn("a").conversationColumn("c").build());
     assertTrue(assertThrows(IllegalArgumentException.class, () -> b.model("provider:")).getMessage().contains("name the ClassifierProvider"));
