@@ -82,7 +82,8 @@ public final class OrtSessions {
 
     private static OrtEnvironment create() {
       OrtNativeCache.prepare(OrtEnvironment.class.getClassLoader());
-      return OrtEnvironment.getEnvironment();
+      // on a big stack: ONNX Runtime's telemetry overflows a default one on a long command line (see the class)
+      return NativeInitThread.call("parapet-onnxruntime-init", OrtEnvironment::getEnvironment);
     }
   }
 
