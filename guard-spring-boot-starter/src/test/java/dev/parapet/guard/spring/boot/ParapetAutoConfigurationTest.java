@@ -156,6 +156,13 @@ class ParapetAutoConfigurationTest {
   }
 
   @Test
+  void modelDevice_unknown_failsStartupNamingTheProperty() {
+    new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(ParapetAutoConfiguration.class))
+        .withPropertyValues("parapet.model.device=tpu")
+        .run(ctx -> assertThat(ctx).getFailure().hasStackTraceContaining("parapet.model.device: "));
+  }
+
+  @Test
   void userBeans_winOverTheAutoConfiguredOnes() {
     Guard own = Guard.builder().classifier(scripted()).build();
     try {
