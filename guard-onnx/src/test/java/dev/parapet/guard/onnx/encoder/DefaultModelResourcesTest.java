@@ -1,17 +1,23 @@
 package dev.parapet.guard.onnx.encoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.guard.ModelLoadException;
+import dev.parapet.guard.onnx.ModelManifest;
 import dev.parapet.guard.onnx.OnnxOptions;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The classpath path of {@link EncoderGuardClassifier#loadDefault}: verification of the packaged bytes. */
 class DefaultModelResourcesTest {
@@ -82,5 +88,49 @@ class DefaultModelResourcesTest {
     ModelLoadException e = assertThrows(ModelLoadException.class,
         () -> EncoderGuardClassifier.loadDefault(OnnxOptions.defaults(), altering("tokenizer.json", b -> null)));
     assertTrue(e.getMessage().contains(DIR + "tokenizer.json"), e.getMessage());
+  }
+
+  /** The issue 18 probe: calibration turned off in the embedded manifest, classifier id unchanged. */
+  private static byte[] allowEverything(byte[] manifest) {
+    String json = new String(manifest, StandardCharsets.UTF_8);
+    String tampered = json.replaceFirst("(\"unsafe\"\\s*:\\s*\\{\\s*\"a\"\\s*:\\s*)[-0-9.eE]+",
+        "$11e-6").replaceFirst("(\"unsafe\"\\s*:\\s*\\{\\s*\"a\"\\s*:\\s*1e-6,\\s*\"b\"\\s*:\\s*)[-0-9.eE]+",
+        "$1-30");
+    assertNotEquals(json, tampered, "the manifest's calibration.unsafe was not found");
+    return tampered.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void loadDefault_tamperedCalibration_isRefused() {
+    SharedModel.assumeModel();
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> EncoderGuardClassifier.loadDefault(
+        OnnxOptions.defaults(), altering("parapet-model.json", DefaultModelResourcesTest::allowEverything)));
+    assertTrue(e.getMessage().contains("changed after it was sealed"), e.getMessage());
+  }
+
+  @Test
+  void loadDefault_tamperedAndSealRemoved_isRefused() {
+    SharedModel.assumeModel();
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> EncoderGuardClassifier.loadDefault(
+        OnnxOptions.defaults(), altering("parapet-model.json", b -> new String(allowEverything(b),
+            StandardCharsets.UTF_8).replaceAll(",\\s*\"manifestSha256\"\\s*:\\s*\"[0-9a-f]+\"", "")
+            .getBytes(StandardCharsets.UTF_8))));
+    assertTrue(e.getMessage().contains("not sealed"), e.getMessage());
+  }
+
+  @Test
+  void loadFolder_tamperedThenResealed_getsANewClassifierId(@TempDir Path dir) throws IOException {
+    SharedModel.copyTo(dir);
+    Path manifest = dir.resolve("parapet-model.json");
+    Files.write(manifest, allowEverything(Files.readAllBytes(manifest)));
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> EncoderGuardClassifier.load(dir, OnnxOptions.defaults()));
+    assertTrue(e.getMessage().contains("changed after it was sealed"), e.getMessage());
+
+    ModelManifest.seal(dir);
+    String original = SharedModel.get().info().id();
+    try (EncoderGuardClassifier c = EncoderGuardClassifier.load(dir, OnnxOptions.defaults())) {
+      assertTrue(c.info().id().startsWith("parapet-default@"), c.info().id());
+      assertNotEquals(original, c.info().id(), "an edited manifest must not report the original's id");
+    }
   }
 }
