@@ -133,4 +133,41 @@ class DefaultModelResourcesTest {
       assertNotEquals(original, c.info().id(), "an edited manifest must not report the original's id");
     }
   }
+
+  /** Checksums consistent (re-sealed after the damage) but the ONNX file truncated: refused at load, not at run. */
+  @Test
+  void loadFolder_truncatedModelWithMatchingManifest_isAModelLoadException(@TempDir Path dir) throws IOException {
+    SharedModel.copyTo(dir);
+    Path model = dir.resolve("model.onnx");
+    byte[] b = Files.readAllBytes(model);
+    Files.write(model, java.util.Arrays.copyOf(b, b.length / 2));
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> EncoderGuardClassifier.load(dir, OnnxOptions.defaults()));
+    assertTrue(e.getMessage().contains("size mismatch"), e.getMessage());
+    ModelManifest.create(dir, "parapet-encoder", manifestExtras(dir));
+    ModelLoadException e2 = assertThrows(ModelLoadException.class,
+        () -> EncoderGuardClassifier.load(dir, OnnxOptions.defaults()));
+    assertTrue(e2.getMessage().contains("model.onnx"), e2.getMessage());
+  }
+
+  @Test
+  void loadFolder_missingTokenizer_namesTheFile(@TempDir Path dir) throws IOException {
+    SharedModel.copyTo(dir);
+    Files.delete(dir.resolve("tokenizer.json"));
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> EncoderGuardClassifier.load(dir, OnnxOptions.defaults()));
+    assertTrue(e.getMessage().contains("tokenizer.json") && e.getMessage().contains("missing"), e.getMessage());
+  }
+
+  /** The manifest's keys other than the reserved ones, to re-create it around a damaged file. */
+  private static java.util.Map<String, Object> manifestExtras(Path dir) {
+    com.fasterxml.jackson.databind.JsonNode json = ModelManifest.read(dir).json();
+    java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
+    json.fields().forEachRemaining(en -> {
+      if (!java.util.Set.of("formatVersion", "family", "files", ModelManifest.SEAL_KEY).contains(en.getKey())) {
+        extra.put(en.getKey(), en.getValue());
+      }
+    });
+    return extra;
+  }
 }
