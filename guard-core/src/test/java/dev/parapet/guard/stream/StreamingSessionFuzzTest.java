@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterAll;
  * {@code onToken}/{@code finish}/{@code close}, against a fake classifier that blocks "bomb" and fails on
  * "explode-classifier". Invariants: the text released so far is always a prefix of the text fed; nothing is
  * released after a Stop, and every later call returns that same Stop; a response containing "bomb" never
- * completes; the only exceptions are the documented {@link IllegalStateException}s after finish/close.
+ * completes; a repeated {@code finish()} returns the first decision; the only exceptions are the documented {@link IllegalStateException}s after finish/close.
  *
  * <p>Input layout: byte 0-1 pick the options, then each byte is one operation (see {@link #step}).
  */
@@ -46,6 +46,7 @@ class StreamingSessionFuzzTest {
     StringBuilder fed = new StringBuilder();
     StringBuilder released = new StringBuilder();
     StreamDecision.Stop stop = null;
+    StreamDecision.Complete complete = null;
     boolean finished = false;
     boolean closed = false;
     StreamingSession s = GUARD.openStream(Conversation.ofPrompt("Tell me a story"), options);
@@ -76,13 +77,19 @@ class StreamingSessionFuzzTest {
           assertEquals(stop, d, "a call after a Stop must return the same Stop");
           continue;
         }
+        if (complete != null) {
+          // finish() again (also after close) returns the same decision; its text was released once already
+          assertEquals(complete, d, "a second finish() must return the first one's decision");
+          continue;
+        }
         released.append(d.released());
         assertTrue(fed.toString().startsWith(released.toString()),
             () -> "released text is not a prefix of the input: " + released + " / " + fed);
         if (d instanceof StreamDecision.Stop st) {
           stop = st;
           assertEquals(fed.substring(released.length()), st.withheld(), "withheld = fed - released");
-        } else if (d instanceof StreamDecision.Complete) {
+        } else if (d instanceof StreamDecision.Complete c) {
+          complete = c;
           assertEquals(fed.toString(), released.toString(), "Complete releases everything");
           assertFalse(fed.toString().contains("bomb"), () -> "completed a response with 'bomb': " + fed);
           assertFalse(fed.toString().contains("explode-classifier"), "fail-closed must stop on a failure");
