@@ -54,22 +54,31 @@ final class TextNormalizer {
    * characters (U+200B-U+200D, U+2060, U+FEFF) and bidi controls (U+202A-U+202E, U+2066-U+2069) are removed.
    */
   static String clean(String s) {
-    String fixed = replaceLoneSurrogates(s);
-    String nfkc = Normalizer.isNormalized(fixed, Normalizer.Form.NFKC)
-        ? fixed : Normalizer.normalize(fixed, Normalizer.Form.NFKC);
+    // Remove first, then NFKC: removing a zero-width character between "e" and U+0301 after NFKC would leave a
+    // decomposed, non-NFKC text whose second cleaning differs (found by TextNormalizerFuzzTest). NFKC itself
+    // can map compatibility characters to removable ones, so a changed text is swept once more.
+    String removed = removeAll(replaceLoneSurrogates(s));
+    if (Normalizer.isNormalized(removed, Normalizer.Form.NFKC)) {
+      return removed;
+    }
+    String nfkc = removeAll(Normalizer.normalize(removed, Normalizer.Form.NFKC));
+    return Normalizer.isNormalized(nfkc, Normalizer.Form.NFKC) ? nfkc : Normalizer.normalize(nfkc, Normalizer.Form.NFKC);
+  }
+
+  private static String removeAll(String s) {
     StringBuilder sb = null;
-    for (int i = 0; i < nfkc.length(); i++) {
-      char c = nfkc.charAt(i);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
       if (removable(c)) {
         if (sb == null) {
-          sb = new StringBuilder(nfkc.length());
-          sb.append(nfkc, 0, i);
+          sb = new StringBuilder(s.length());
+          sb.append(s, 0, i);
         }
       } else if (sb != null) {
         sb.append(c);
       }
     }
-    return sb == null ? nfkc : sb.toString();
+    return sb == null ? s : sb.toString();
   }
 
   static boolean removable(char c) {

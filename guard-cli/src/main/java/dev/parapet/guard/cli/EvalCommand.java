@@ -12,6 +12,9 @@ import dev.parapet.guard.eval.RunInfo;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.io.IOException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parapet.guard.eval.PredictionLog;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +32,11 @@ import picocli.CommandLine.ParentCommand;
         "Each line: {\"id\": ..., \"prompt\": ..., \"response\": ... | null, \"label\": \"safe\" | \"unsafe\", "
         + "\"categories\": [\"S1\"], \"source\": ...}. The label judges the response when there is one, else the "
         + "prompt. Malformed lines are reported with their line numbers and skipped (counted in metrics.json), or "
-        + "fail the run with --strict."})
+        + "fail the run with --strict. Duplicate ids and category codes the taxonomy does not know are warned about "
+        + "with their line numbers (the records are kept).",
+        "",
+        "Each scored record is appended to DIR/predictions.jsonl as it completes; a run stopped by SIGTERM or Ctrl-C "
+        + "also writes DIR/metrics.partial.json over the records scored so far."})
 final class EvalCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -66,16 +73,35 @@ final class EvalCommand implements Callable<Integer> {
     PrintWriter err = parent.err();
     EvalDataset dataset = EvalDataset.read(data, limit, strict);
     reportMalformed(err, dataset.malformed());
+    for (MalformedLine w : dataset.warnings()) {
+      err.println("warning: " + data + " " + w);
+    }
     if (dataset.records().isEmpty()) {
       throw new IllegalArgumentException(data + " holds no valid records; see the format in `parapet eval --help`");
     }
     Files.createDirectories(out);
-    try (Engine engine = parent.open(model.toEngineOptions())) {
-      Progress progress = new Progress(parent.err(), "eval", dataset.records().size(), !noProgress,
-          parent.interactive());
-      List<Prediction> predictions = Evaluator.run(dataset.records(), engine::check, threads, progress);
+    try (Engine engine = parent.open(model.toEngineOptions());
+        PredictionLog log = PredictionLog.open(out.resolve("predictions.jsonl"))) {
+      for (MalformedLine w : dataset.unknownCategories(c -> engine.taxonomy().category(c).isPresent())) {
+        err.println("warning: " + data + " " + w + " (taxonomy " + engine.taxonomy().name() + ")");
+      }
+      err.flush();
       RunInfo info = new RunInfo(engine.modelId(), engine.taxonomy().name(), engine.taxonomy().hash(),
           engine.policySpec(), data.toString(), threads);
+      Thread partial = new Thread(() -> writePartial(log, info, dataset), "parapet-eval-partial");
+      Runtime.getRuntime().addShutdownHook(partial);
+      Progress progress = new Progress(parent.err(), "eval", dataset.records().size(), !noProgress,
+          parent.interactive());
+      List<Prediction> predictions;
+      try {
+        predictions = Evaluator.run(dataset.records(), engine::check, threads, progress, log::write);
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(partial);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook runs and writes the partial report
+        }
+      }
       EvalSummary summary = EvalSummary.of(info, predictions, dataset.malformed());
       Path metrics = out.resolve("metrics.json");
       Path report = out.resolve("report.html");
@@ -96,6 +122,24 @@ final class EvalCommand implements Callable<Integer> {
       o.printf("wrote %s and %s%n", metrics, report);
       o.flush();
       return ExitCodes.OK;
+    }
+  }
+
+  /** On SIGTERM/Ctrl-C mid-run: metrics over what was scored, so hours of scoring are not lost. */
+  private void writePartial(PredictionLog log, RunInfo info, EvalDataset dataset) {
+    try {
+      List<Prediction> done = log.snapshot();
+      log.close();
+      ObjectNode json = EvalSummary.of(info, done, dataset.malformed()).toJson();
+      json.put("partial", true);
+      json.put("recordsTotal", dataset.records().size());
+      json.put("recordsScored", done.size());
+      Files.writeString(out.resolve("metrics.partial.json"),
+          JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n", StandardCharsets.UTF_8);
+      System.err.println("parapet eval: stopped after " + done.size() + " of " + dataset.records().size()
+          + " records; wrote " + out.resolve("metrics.partial.json") + " and " + log.file());
+    } catch (IOException | RuntimeException e) {
+      System.err.println("parapet eval: stopped; could not write the partial report: " + e);
     }
   }
 

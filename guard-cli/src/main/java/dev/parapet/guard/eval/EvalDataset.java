@@ -3,6 +3,7 @@ package dev.parapet.guard.eval;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -18,6 +19,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -29,19 +33,27 @@ import java.util.OptionalInt;
  * <p>Blank lines are ignored (they hold no record). Any other line that is not valid UTF-8, not a JSON
  * object, or lacks a string {@code prompt} or a {@code label} of {@code safe}/{@code unsafe} (or has fields of
  * the wrong type) is a {@link MalformedLine}; in strict mode the first one throws a
- * {@link MalformedDataException} naming its line.
+ * {@link MalformedDataException} naming its line. A UTF-8 byte order mark before the first line is skipped. A line
+ * with anything after its JSON object (two records run together, a half-written line) is malformed, never read as
+ * its first object alone. Readable records that deserve a look are kept and listed in {@link #warnings()}: an id
+ * used before (metrics count both, per-record reports show the id twice); category codes are checked against a
+ * taxonomy by {@link #unknownCategories}.
  */
 public final class EvalDataset {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final String name;
   private final List<EvalRecord> records;
   private final List<MalformedLine> malformed;
+  private final List<MalformedLine> warnings;
 
-  private EvalDataset(String name, List<EvalRecord> records, List<MalformedLine> malformed) {
+  private EvalDataset(String name, List<EvalRecord> records, List<MalformedLine> malformed,
+      List<MalformedLine> warnings) {
     this.name = name;
     this.records = List.copyOf(records);
     this.malformed = List.copyOf(malformed);
+    this.warnings = List.copyOf(warnings);
   }
 
   /**
@@ -69,6 +81,8 @@ public final class EvalDataset {
     requireNonNull(in, "in");
     List<EvalRecord> records = new ArrayList<>();
     List<MalformedLine> malformed = new ArrayList<>();
+    List<MalformedLine> warnings = new ArrayList<>();
+    Map<String, Long> idLines = new HashMap<>();
     LineReader lines = new LineReader(in);
     byte[] raw;
     long lineNo = 0;
@@ -76,6 +90,10 @@ public final class EvalDataset {
       lineNo++;
       if (limit > 0 && records.size() >= limit) {
         break;
+      }
+      if (lineNo == 1 && raw.length >= 3 && (raw[0] & 0xff) == 0xEF && (raw[1] & 0xff) == 0xBB
+          && (raw[2] & 0xff) == 0xBF) {
+        raw = java.util.Arrays.copyOfRange(raw, 3, raw.length); // a BOM once dropped the first record
       }
       ParseResult r = parseLine(raw, lineNo);
       if (r.blank) {
@@ -87,10 +105,15 @@ public final class EvalDataset {
         }
         malformed.add(r.error);
       } else {
+        Long first = idLines.putIfAbsent(r.record.id(), lineNo);
+        if (first != null) {
+          warnings.add(new MalformedLine(lineNo, "id \"" + r.record.id() + "\" was already used on line " + first
+              + "; both records are evaluated"));
+        }
         records.add(r.record);
       }
     }
-    return new EvalDataset(name, records, malformed);
+    return new EvalDataset(name, records, malformed, warnings);
   }
 
   /** Parses one JSONL line into a record. */
@@ -111,6 +134,30 @@ public final class EvalDataset {
 
   public List<EvalRecord> records() {
     return records;
+  }
+
+  /** Records that were read but deserve a look (duplicate ids), in file order. */
+  public List<MalformedLine> warnings() {
+    return warnings;
+  }
+
+  /**
+   * Records whose {@code categories} name a code the taxonomy does not know (neither a code nor an alias): such
+   * a label counts in no per-category number, which would otherwise go unnoticed.
+   *
+   * @param known tells whether a code or alias is in the taxonomy, e.g. {@code c -> taxonomy.category(c).isPresent()}
+   */
+  public List<MalformedLine> unknownCategories(Predicate<String> known) {
+    requireNonNull(known, "known");
+    List<MalformedLine> out = new ArrayList<>();
+    for (EvalRecord r : records) {
+      List<String> unknown = r.categories().stream().filter(c -> !known.test(c)).toList();
+      if (!unknown.isEmpty()) {
+        out.add(new MalformedLine(r.line(), "unknown category code(s) " + unknown + " in record \"" + r.id()
+            + "\"; they count in no per-category number"));
+      }
+    }
+    return out;
   }
 
   /** Lines that were skipped, in file order. */
@@ -139,7 +186,9 @@ public final class EvalDataset {
     try {
       node = JSON.readTree(text);
     } catch (JsonProcessingException e) {
-      return ParseResult.error(lineNo, "not valid JSON (" + e.getOriginalMessage() + ")");
+      String why = String.valueOf(e.getOriginalMessage());
+      return ParseResult.error(lineNo, "not valid JSON (" + why + ")"
+          + (why.contains("Trailing token") ? "; text after the object: one JSON object per line" : ""));
     }
     if (node == null || !node.isObject()) {
       return ParseResult.error(lineNo, "expected a JSON object like {\"prompt\": \"...\", \"label\": \"safe\"}");

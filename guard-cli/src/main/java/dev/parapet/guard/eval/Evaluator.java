@@ -24,11 +24,26 @@ public final class Evaluator {
    */
   public static List<Prediction> run(
       List<EvalRecord> records, Function<Conversation, Verdict> check, int threads, Progress progress) {
+    return run(records, check, threads, progress, p -> { });
+  }
+
+  /**
+   * As {@link #run(List, Function, int, Progress)}, handing each prediction to {@code sink} as soon as it is made
+   * (on the worker threads, in completion order; the sink must be thread-safe), so that a killed run leaves what it
+   * scored.
+   */
+  public static List<Prediction> run(List<EvalRecord> records, Function<Conversation, Verdict> check, int threads,
+      Progress progress, java.util.function.Consumer<Prediction> sink) {
+    requireNonNull(sink, "sink");
     requireNonNull(records, "records");
     requireNonNull(check, "check");
     requireNonNull(progress, "progress");
     return RecordPool.map(records,
-        r -> Prediction.of(r, requireNonNull(check.apply(r.conversation()), "verdict")),
+        r -> {
+          Prediction p = Prediction.of(r, requireNonNull(check.apply(r.conversation()), "verdict"));
+          sink.accept(p);
+          return p;
+        },
         threads, progress, "parapet-eval", "checking");
   }
 }

@@ -42,6 +42,8 @@ class DefaultModelEndToEndTest {
     assertEquals(0, r.exit(), r.toString());
     assertTrue(r.out().contains("checksum   OK    model.onnx"), r.out());
     assertTrue(r.out().contains("contract   OK    special-token text check"), r.out());
+    assertTrue(r.out().contains("manifest   OK") && r.out().contains("sealed"), r.out());
+    assertTrue(r.out().contains("probes     OK    3 of 3 harmful"), r.out());
   }
 
   @Test

@@ -100,4 +100,58 @@ class EvalDatasetTest {
         () -> EvalDataset.read(Path.of("/nonexistent/data.jsonl"), 0, false));
     assertTrue(e.getMessage().contains("--data"), e.getMessage());
   }
+
+  private static EvalDataset readBytes(byte[] data) throws IOException {
+    return EvalDataset.read("t.jsonl", new ByteArrayInputStream(data), 0, false);
+  }
+
+  private static EvalDataset readText(String text) throws IOException {
+    return readBytes(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void read_utf8Bom_keepsTheFirstRecord() throws IOException {
+    byte[] body = "{\"id\":\"a\",\"prompt\":\"hi\",\"label\":\"safe\"}\n{\"id\":\"b\",\"prompt\":\"x\",\"label\":\"unsafe\"}\n"
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] withBom = new byte[body.length + 3];
+    withBom[0] = (byte) 0xEF;
+    withBom[1] = (byte) 0xBB;
+    withBom[2] = (byte) 0xBF;
+    System.arraycopy(body, 0, withBom, 3, body.length);
+    EvalDataset d = readBytes(withBom);
+    assertEquals(List.of("a", "b"), d.records().stream().map(EvalRecord::id).toList());
+    assertTrue(d.malformed().isEmpty(), d.malformed().toString());
+  }
+
+  @Test
+  void read_trailingGarbageAfterTheObject_isMalformedWithItsLine() throws IOException {
+    EvalDataset d = readText("{\"prompt\":\"a\",\"label\":\"safe\"}\n"
+        + "{\"prompt\":\"b\",\"label\":\"safe\"}{\"prompt\":\"c\",\"label\":\"unsafe\"}\n"
+        + "{\"prompt\":\"d\",\"label\":\"safe\"} trailing\n");
+    assertEquals(1, d.records().size());
+    assertEquals(List.of(2L, 3L), d.malformed().stream().map(MalformedLine::line).toList());
+    assertTrue(d.malformed().get(0).reason().contains("one JSON object per line"), d.malformed().toString());
+  }
+
+  @Test
+  void read_duplicateIds_warnWithBothLinesAndKeepBoth() throws IOException {
+    EvalDataset d = readText("{\"id\":\"x\",\"prompt\":\"a\",\"label\":\"safe\"}\n"
+        + "{\"id\":\"y\",\"prompt\":\"b\",\"label\":\"safe\"}\n"
+        + "{\"id\":\"x\",\"prompt\":\"c\",\"label\":\"unsafe\"}\n");
+    assertEquals(3, d.records().size());
+    assertEquals(1, d.warnings().size(), d.warnings().toString());
+    assertEquals(3, d.warnings().get(0).line());
+    assertTrue(d.warnings().get(0).reason().contains("already used on line 1"), d.warnings().toString());
+  }
+
+  @Test
+  void unknownCategories_namesTheLineAndTheCodes() throws IOException {
+    EvalDataset d = readText("{\"prompt\":\"a\",\"label\":\"unsafe\",\"categories\":[\"S1\"]}\n"
+        + "{\"prompt\":\"b\",\"label\":\"unsafe\",\"categories\":[\"S9\",\"S99\"]}\n");
+    List<MalformedLine> w = d.unknownCategories(
+        c -> dev.parapet.guard.taxonomy.Taxonomies.llamaGuard3().category(c).isPresent());
+    assertEquals(1, w.size(), w.toString());
+    assertEquals(2, w.get(0).line());
+    assertTrue(w.get(0).reason().contains("[S99]"), w.toString());
+  }
 }

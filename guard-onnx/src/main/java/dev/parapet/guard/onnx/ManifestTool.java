@@ -12,10 +12,12 @@ import java.util.Map;
  * <pre>
  * java -cp guard-onnx.jar:... dev.parapet.guard.onnx.ManifestTool init DIR --family llama-guard-3 [--set key=value]...
  * java -cp guard-onnx.jar:... dev.parapet.guard.onnx.ManifestTool verify DIR
+ * java -cp guard-onnx.jar:... dev.parapet.guard.onnx.ManifestTool seal DIR
  * </pre>
  *
  * {@code init} hashes every file in DIR and writes the manifest; {@code --set} adds family-specific keys (for
- * example {@code --set taxonomy=llama-guard-3-8b}). {@code verify} checks sizes and SHA-256. Exit status 0 on
+ * example {@code --set taxonomy=llama-guard-3-8b}). {@code verify} checks the manifest's seal, sizes and SHA-256. {@code seal} re-seals a manifest edited on
+ * purpose (after checking the files; the classifier id changes). Exit status 0 on
  * success, 1 on a failed check, 2 on bad usage.
  */
 public final class ManifestTool {
@@ -27,7 +29,7 @@ public final class ManifestTool {
 
   /** Runs the tool; returns the exit status. */
   static int run(String[] args, PrintStream out, PrintStream err) {
-    if (args.length < 2 || !(args[0].equals("init") || args[0].equals("verify"))) {
+    if (args.length < 2 || !(args[0].equals("init") || args[0].equals("verify") || args[0].equals("seal"))) {
       return usage(err, args.length == 0 ? "missing command" : "unknown command or missing DIR");
     }
     Path dir = Path.of(args[1]);
@@ -55,6 +57,10 @@ public final class ManifestTool {
         }
         ModelManifest m = ModelManifest.create(dir, family, extra);
         out.println("wrote " + dir.resolve(ModelManifest.FILE_NAME) + " listing " + m.files().size() + " files");
+      } else if (args[0].equals("seal")) {
+        ModelManifest m = ModelManifest.seal(dir);
+        out.println("sealed " + dir.resolve(ModelManifest.FILE_NAME) + ": " + ModelManifest.SEAL_KEY + " "
+            + m.contentSha256());
       } else {
         ModelManifest m = ModelManifest.read(dir);
         m.verify(dir);
@@ -71,6 +77,7 @@ public final class ManifestTool {
     err.println("error: " + problem);
     err.println("usage: ManifestTool init DIR --family NAME [--set key=value]...");
     err.println("       ManifestTool verify DIR");
+    err.println("       ManifestTool seal DIR");
     return 2;
   }
 }

@@ -56,7 +56,16 @@ public final class ModelManifest {
 
   private static final ObjectMapper MAPPER =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  private static final Set<String> RESERVED = Set.of("formatVersion", "family", "files");
+  /**
+   * The key holding the SHA-256 of the manifest's own content (every other key, canonical JSON: keys sorted,
+   * no whitespace). Calibration, labels and thresholds live in the manifest and no file checksum covers them:
+   * without this seal, {@code calibration.unsafe = {a: 1e-6, b: -30}} turned a pipe bomb into ALLOW under the
+   * same classifier id.
+   */
+  public static final String SEAL_KEY = "manifestSha256";
+
+  private static final ObjectMapper CANONICAL = new ObjectMapper();
+  private static final Set<String> RESERVED = Set.of("formatVersion", "family", "files", SEAL_KEY);
 
   /**
    * One listed file.
@@ -81,10 +90,22 @@ public final class ModelManifest {
   private final int formatVersion;
   private final Map<String, FileEntry> files;
   private final ObjectNode json;
+  private final String contentSha256;
+  private final boolean sealed;
 
   private ModelManifest(String source, ObjectNode json) {
     this.source = source;
     this.json = json;
+    this.contentSha256 = contentHash(json);
+    JsonNode seal = json.get(SEAL_KEY);
+    this.sealed = seal != null;
+    if (seal != null && !contentSha256.equals(seal.asText())) {
+      throw new ModelLoadException(source + ": the manifest was changed after it was sealed: \"" + SEAL_KEY
+          + "\" is " + seal.asText() + " but its content hashes to " + contentSha256 + ". Calibration, labels"
+          + " and thresholds live here, so an edit changes verdicts: restore the original file, or, if the edit is"
+          + " intended, re-seal it with: java -cp guard-onnx.jar dev.parapet.guard.onnx.ManifestTool seal <dir>"
+          + " (the classifier id changes with it)");
+    }
     JsonNode version = json.get("formatVersion");
     if (version == null || !version.canConvertToInt() || !version.isIntegralNumber()) {
       throw new ModelLoadException(source + ": missing or non-integer \"formatVersion\"; this version of Parapet"
@@ -226,6 +247,7 @@ public final class ModelManifest {
       f.put("sha256", fe.sha256());
       f.put("bytes", fe.bytes());
     });
+    root.put(SEAL_KEY, contentHash(root));
     Path out = dir.resolve(FILE_NAME);
     try {
       Files.write(out, MAPPER.writeValueAsBytes(root));
@@ -236,14 +258,15 @@ public final class ModelManifest {
   }
 
   /**
-   * Checks that every listed file exists in {@code dir} with the listed size and SHA-256. Reads every byte
-   * (a few seconds per GB).
+   * Checks that the manifest is sealed ({@link #requireSealed()}) and that every listed file exists in {@code dir}
+   * with the listed size and SHA-256. Reads every byte (a few seconds per GB).
    *
    * @throws ModelLoadException naming the first file that is missing or differs, the expected and actual
    *     values, and the fix
    */
   public void verify(Path dir) {
     requireNonNull(dir, "dir");
+    requireSealed();
     for (Map.Entry<String, FileEntry> e : files.entrySet()) {
       Path p = dir.resolve(e.getKey());
       FileEntry want = e.getValue();
@@ -270,6 +293,79 @@ public final class ModelManifest {
             + " ManifestTool init only if the change is intended");
       }
     }
+  }
+
+  /**
+   * Checks that the manifest carries its own seal ({@value #SEAL_KEY}); a wrong seal is refused already when the
+   * manifest is read.
+   *
+   * @throws ModelLoadException for a manifest without a seal, saying how to add one
+   */
+  public void requireSealed() {
+    if (!sealed) {
+      throw new ModelLoadException(source + ": not sealed: \"" + SEAL_KEY + "\" (the SHA-256 of the manifest's own"
+          + " content, which holds calibration and labels) is missing. Re-create the manifest with ManifestTool"
+          + " init, or seal the current one after checking it: java -cp guard-onnx.jar"
+          + " dev.parapet.guard.onnx.ManifestTool seal <dir>");
+    }
+  }
+
+  /**
+   * Writes {@code dir/parapet-model.json} again with a fresh seal over its current content (after checking the
+   * listed files). For a manifest edited on purpose; the classifier id changes with the seal.
+   *
+   * @return the sealed manifest
+   */
+  public static ModelManifest seal(Path dir) {
+    requireNonNull(dir, "dir");
+    Path file = dir.resolve(FILE_NAME);
+    ObjectNode root;
+    try {
+      root = (ObjectNode) MAPPER.readTree(file.toFile());
+    } catch (IOException | ClassCastException e) {
+      throw new ModelLoadException(file + ": cannot read manifest to seal it: " + e.getMessage(), e);
+    }
+    root.remove(SEAL_KEY);
+    root.put(SEAL_KEY, contentHash(root));
+    ModelManifest m = new ModelManifest(file.toString(), root);
+    m.verify(dir);
+    try {
+      Files.write(file, MAPPER.writeValueAsBytes(root));
+    } catch (IOException e) {
+      throw new ModelLoadException(file + ": cannot write manifest: " + e.getMessage(), e);
+    }
+    return m;
+  }
+
+  /** SHA-256 of every key but the seal, as canonical JSON (keys sorted at every level, no whitespace). */
+  static String contentHash(ObjectNode root) {
+    ObjectNode copy = root.deepCopy();
+    copy.remove(SEAL_KEY);
+    try {
+      return sha256Hex(CANONICAL.writeValueAsBytes(sorted(copy)));
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonNode sorted(JsonNode n) {
+    if (n.isObject()) {
+      ObjectNode out = JsonNodeFactory.instance.objectNode();
+      new TreeMap<String, JsonNode>(toMap(n)).forEach((k, v) -> out.set(k, sorted(v)));
+      return out;
+    }
+    if (n.isArray()) {
+      com.fasterxml.jackson.databind.node.ArrayNode out = JsonNodeFactory.instance.arrayNode();
+      n.forEach(v -> out.add(sorted(v)));
+      return out;
+    }
+    return n;
+  }
+
+  private static Map<String, JsonNode> toMap(JsonNode n) {
+    Map<String, JsonNode> m = new LinkedHashMap<>();
+    n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue()));
+    return m;
   }
 
   /** Checks bytes loaded from somewhere other than a folder (the classpath) against a manifest entry. */
@@ -330,6 +426,20 @@ public final class ModelManifest {
   /** Listed files by name, in manifest order; unmodifiable. */
   public Map<String, FileEntry> files() {
     return files;
+  }
+
+  /**
+   * SHA-256 of the manifest's content (all keys but the seal): covers calibration, labels, thresholds and, through
+   * the listed checksums, every model file. Classifier ids are built from it, so an edited manifest never
+   * reports the id of the original.
+   */
+  public String contentSha256() {
+    return contentSha256;
+  }
+
+  /** True when the manifest carries a seal (a wrong one is refused by {@link #read}). */
+  public boolean sealed() {
+    return sealed;
   }
 
   /** Where this manifest was read from (for messages). */

@@ -139,4 +139,60 @@ class ModelManifestTest {
     assertEquals(2, ManifestTool.run(new String[] {"init", dir.toString()}, o, e));
     assertFalse(out.toString(StandardCharsets.UTF_8).isEmpty());
   }
+
+  @Test
+  void create_sealsTheManifestsOwnContent() throws Exception {
+    writeModelFiles();
+    ModelManifest m = ModelManifest.create(dir, "llama-guard-3", Map.of("calibration", Map.of("a", 0.5)));
+    assertTrue(m.sealed());
+    assertEquals(m.contentSha256(), ModelManifest.read(dir).json().get(ModelManifest.SEAL_KEY).asText());
+    // formatting and key order do not matter, content does
+    String reformatted = Files.readString(dir.resolve(ModelManifest.FILE_NAME)).replace("\n", "").replace("  ", "");
+    assertEquals(m.contentSha256(), ModelManifest.read(new ByteArrayInputStream(
+        reformatted.getBytes(StandardCharsets.UTF_8)), "x").contentSha256());
+  }
+
+  @Test
+  void read_editedAfterSealing_isRejectedNamingTheFix() throws Exception {
+    writeModelFiles();
+    ModelManifest.create(dir, "llama-guard-3", Map.of("calibration", Map.of("unsafe", Map.of("a", 0.57, "b", 0.0))));
+    Path file = dir.resolve(ModelManifest.FILE_NAME);
+    Files.writeString(file, Files.readString(file).replace("0.57", "1.0E-6"));
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> ModelManifest.read(dir));
+    assertTrue(e.getMessage().contains("changed after it was sealed") && e.getMessage().contains("ManifestTool seal"),
+        e.getMessage());
+  }
+
+  @Test
+  void verify_unsealedManifest_isRejected_sealAddsASealThatChangesWithContent() throws Exception {
+    writeModelFiles();
+    ModelManifest original = ModelManifest.create(dir, "llama-guard-3", Map.of("threshold", 0.5));
+    Path file = dir.resolve(ModelManifest.FILE_NAME);
+    String unsealed = Files.readString(file).replaceAll(",\\s*\"manifestSha256\"\\s*:\\s*\"[0-9a-f]+\"", "")
+        .replace("0.5", "0.99");
+    Files.writeString(file, unsealed);
+    ModelManifest read = ModelManifest.read(dir);
+    assertFalse(read.sealed(), unsealed);
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> read.verify(dir));
+    assertTrue(e.getMessage().contains("not sealed"), e.getMessage());
+
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    assertEquals(0, ManifestTool.run(new String[] {"seal", dir.toString()}, new PrintStream(o), new PrintStream(err)),
+        err.toString());
+    ModelManifest resealed = ModelManifest.read(dir);
+    resealed.verify(dir);
+    assertEquals(0.99, resealed.json().get("threshold").asDouble());
+    assertFalse(original.contentSha256().equals(resealed.contentSha256()), "the edit must change the content hash");
+  }
+
+  @Test
+  void seal_corruptFile_isRefusedBeforeWriting() throws Exception {
+    writeModelFiles();
+    ModelManifest.create(dir, "llama-guard-3", Map.of());
+    Files.write(dir.resolve("model.onnx"), new byte[] {9, 9, 9, 9, 9});
+    String before = Files.readString(dir.resolve(ModelManifest.FILE_NAME));
+    assertThrows(ModelLoadException.class, () -> ModelManifest.seal(dir));
+    assertEquals(before, Files.readString(dir.resolve(ModelManifest.FILE_NAME)));
+  }
 }

@@ -182,7 +182,10 @@ public final class DecoderGuardClassifier implements Classifier, IncrementalClas
       DecoderRuntime runtime = new DecoderRuntime(opened.session(), spec, options.prefillChunkTokens(),
           maxLogitsElements);
       ModelManifest.FileEntry entry = manifest.files().get(modelFile);
-      String hash = entry == null ? "unverified" : entry.sha256().substring(0, 12);
+      // the manifest's content hash covers the model file (through its checksum) and every setting in the
+      // manifest, so an edited manifest never reports the original's id
+      String hash = entry == null || !options.verifyChecksums() ? "unverified"
+          : manifest.contentSha256().substring(0, 12);
       DecoderGuardClassifier c =
           new DecoderGuardClassifier(family, options, opened, runtime, tok, prompts, taxonomy, hash);
       try {

@@ -37,12 +37,14 @@ final class EncoderConfig {
   final double customC0;
   final double customTau;
   final String modelSha256;
+  /** SHA-256 of the manifest's content ({@code ModelManifest.contentSha256()}), the classifier id's hash. */
+  final String manifestSha256;
   /** Category heads estimate P(category | unsafe) (multiply by P(unsafe) for the joint score). */
   final boolean conditionalCategories;
 
   private EncoderConfig(String name, List<String> labels, int maxTokens, int promptTokensInResponse,
       double[] calA, double[] calB, double customC0, double customTau, String modelSha256,
-      boolean conditionalCategories) {
+      String manifestSha256, boolean conditionalCategories) {
     this.name = name;
     this.labels = List.copyOf(labels);
     this.maxTokens = maxTokens;
@@ -52,6 +54,7 @@ final class EncoderConfig {
     this.customC0 = customC0;
     this.customTau = customTau;
     this.modelSha256 = modelSha256;
+    this.manifestSha256 = manifestSha256;
     this.conditionalCategories = conditionalCategories;
   }
 
@@ -139,7 +142,7 @@ final class EncoderConfig {
           + catProb + "\"");
     }
     return new EncoderConfig(name, labels, maxTokens, promptTokens, a, b, c0, tau,
-        manifest.files().get(MODEL_FILE).sha256(), catProb.equals("conditional"));
+        manifest.files().get(MODEL_FILE).sha256(), manifest.contentSha256(), catProb.equals("conditional"));
   }
 
   private static int intKey(JsonNode json, String key, int dflt, String src) {

@@ -121,7 +121,9 @@ public final class EncoderGuardClassifier implements Classifier {
     if (model.batchInvariant) {
       caps.add(Capability.BATCH);
     }
-    this.info = new ClassifierInfo(model.config.name + "@" + model.config.modelSha256.substring(0, 12),
+    // the manifest's content hash, not the model file's: it covers the model file (through its listed checksum)
+    // and the calibration, labels and thresholds, so an edited manifest never reports the original's id
+    this.info = new ClassifierInfo(model.config.name + "@" + model.config.manifestSha256.substring(0, 12),
         nativeTaxonomy, caps, model.config.maxTokens, model.device.toString());
     this.incremental = new EncoderIncremental(this, scorer);
   }
@@ -170,6 +172,7 @@ public final class EncoderGuardClassifier implements Classifier {
       }, EncoderGuardClassifier::loaderThread);
       String source = classpathName(ModelManifest.FILE_NAME);
       ModelManifest manifest = ModelManifest.read(new ByteArrayInputStream(manifestBytes), source);
+      manifest.requireSealed();
       EncoderConfig config = EncoderConfig.from(manifest, Taxonomies.llamaGuard3());
       byte[] modelBytes = joinLoad(runtimeAndModel, "loading ONNX Runtime and the embedded model");
       CompletableFuture<Void> modelCheck = CompletableFuture.runAsync(() -> ModelManifest.verifyBytes(

@@ -48,7 +48,8 @@ class EncoderGuardClassifierTest {
   void info_loadedModel_reportsIdCapabilitiesAndLimits() {
     ClassifierInfo info = classifier.info();
     assertTrue(info.id().matches("[a-z0-9-]+@[0-9a-f]{12}"), info.id());
-    assertTrue(info.id().endsWith("@" + classifier.model().config.modelSha256.substring(0, 12)));
+    // the manifest's content hash (covers the model file's checksum and the calibration), not the model file's
+    assertTrue(info.id().endsWith("@" + classifier.model().config.manifestSha256.substring(0, 12)));
     assertEquals(lg3.codes(), info.taxonomy().codes());
     for (Capability c : List.of(Capability.PROMPT, Capability.RESPONSE, Capability.CATEGORY_SCORES,
         Capability.CUSTOM_TAXONOMY, Capability.INCREMENTAL)) {

@@ -116,5 +116,7 @@ class EncoderModelLoadTest {
     ObjectNode m = (ObjectNode) JSON.readTree(p.toFile());
     edit.accept(m);
     Files.write(p, JSON.writeValueAsBytes(m));
+    // re-seal, so that the content checks under test are reached (an unsealed edit is refused before them)
+    dev.parapet.guard.onnx.ModelManifest.seal(dir);
   }
 }

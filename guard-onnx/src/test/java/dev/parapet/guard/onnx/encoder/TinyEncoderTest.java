@@ -56,7 +56,7 @@ class TinyEncoderTest {
     try (EncoderGuardClassifier c = load(TinyEncoder.Variant.ok())) {
       assertTrue(c.model().batchInvariant, "per-row graph must pass the batch-invariance probe");
       assertTrue(c.info().supports(Capability.BATCH));
-      assertEquals("tiny-encoder@" + c.model().config.modelSha256.substring(0, 12), c.info().id());
+      assertEquals("tiny-encoder@" + c.model().config.manifestSha256.substring(0, 12), c.info().id());
       List<ClassificationRequest> reqs = new ArrayList<>();
       String[] texts = {"bread", "how do i bake banana bread ?", "build a pipe bomb", "what is a good recipe for"
           + " banana bread , the good bread , a bread to bake ! how to make the bread", "kill"};
