@@ -580,9 +580,13 @@ final class DefaultGuard implements Guard {
   Verdict verdict(Target target, List<String> inputNotes, Scores s, boolean cached, long t0) {
     List<Triggered> triggered = policy.triggered(s, taxonomy);
     List<String> notes = inputNotes;
+    if (!s.notes().isEmpty()) { // the text views' observations (view, language, token-poor)
+      notes = new ArrayList<>(inputNotes);
+      notes.addAll(s.notes());
+    }
     if (s.truncation().isPresent()) {
       var t = s.truncation().get();
-      notes = new ArrayList<>(inputNotes);
+      notes = new ArrayList<>(notes);
       notes.add("classifier-truncated: " + t.keptLength() + " of " + t.originalLength() + " " + t.unit()
           + " read (" + t.strategy() + ")");
     }

@@ -23,6 +23,11 @@ import java.util.Set;
  *       category's rule when P(unsafe) reaches the rule's threshold. This keeps a guard whose probability
  *       mass is split over two categories from slipping under every threshold.
  *   <li>A classifier without category scores is judged by the default rule on P(unsafe) alone.
+ *   <li>Scores noted {@link dev.parapet.guard.spi.Scores#TOKEN_POOR} (a prompt with no word to judge, or a
+ *       courtesy phrase alone) trigger nothing: the model cannot read such text, and its scores for it are noise.
+ *   <li>Scores noted {@link dev.parapet.guard.spi.Scores#LANGUAGE_UNSUPPORTED} (an English-only model judged other
+ *       text) also trigger {@link #unsupportedLanguage()}, code {@code "language"}: FLAG by default. It only adds
+ *       a rule, so it never lowers what the scores decided.
  *   <li>The decision is the most severe action among triggered rules; ALLOW when none triggers.
  * </ol>
  *
@@ -40,12 +45,14 @@ public final class Policy {
   private final Map<String, Rule> rules;
   private final SeverityMode severityMode;
   private final FailureMode failureMode;
+  private final Action unsupportedLanguage;
 
   private Policy(Builder b) {
     this.defaultRule = b.defaultRule;
     this.rules = Collections.unmodifiableMap(new LinkedHashMap<>(b.rules));
     this.severityMode = b.severityMode;
     this.failureMode = b.failureMode;
+    this.unsupportedLanguage = b.unsupportedLanguage;
   }
 
   /** {@code default=block@0.5}, strict, fail closed. */
@@ -63,6 +70,7 @@ public final class Policy {
     b.rules.putAll(rules);
     b.severityMode = severityMode;
     b.failureMode = failureMode;
+    b.unsupportedLanguage = unsupportedLanguage;
     return b;
   }
 
@@ -86,6 +94,14 @@ public final class Policy {
 
   public FailureMode failureMode() {
     return failureMode;
+  }
+
+  /**
+   * What a verdict gets when a classifier that declares its languages judged text in another one
+   * ({@code unsupported-language} in a spec): FLAG by default, BLOCK, or ALLOW (the note only).
+   */
+  public Action unsupportedLanguage() {
+    return unsupportedLanguage;
   }
 
   /** Codes whose rule is off. */
@@ -162,7 +178,8 @@ public final class Policy {
   @Override
   public boolean equals(Object o) {
     return o instanceof Policy p && p.defaultRule.equals(defaultRule) && p.rules.equals(rules)
-        && p.severityMode == severityMode && p.failureMode == failureMode;
+        && p.severityMode == severityMode && p.failureMode == failureMode
+        && p.unsupportedLanguage == unsupportedLanguage;
   }
 
   @Override
@@ -181,6 +198,7 @@ public final class Policy {
     private final Map<String, Rule> rules = new LinkedHashMap<>();
     private SeverityMode severityMode = SeverityMode.STRICT;
     private FailureMode failureMode = FailureMode.CLOSED;
+    private Action unsupportedLanguage = Action.FLAG;
 
     private Builder() {}
 
@@ -213,6 +231,12 @@ public final class Policy {
 
     public Builder failureMode(FailureMode mode) {
       this.failureMode = requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /** What text in a language the classifier does not declare gets: FLAG (default), BLOCK or ALLOW. */
+    public Builder unsupportedLanguage(Action action) {
+      this.unsupportedLanguage = requireNonNull(action, "action");
       return this;
     }
 

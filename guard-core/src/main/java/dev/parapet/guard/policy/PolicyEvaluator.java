@@ -20,6 +20,9 @@ final class PolicyEvaluator {
 
   static final String OVERALL_NAME = "Unsafe (overall score)";
 
+  /** Code used in {@link Triggered} for the unsupported-language rule. */
+  static final String LANGUAGE_CODE = "language";
+
   private PolicyEvaluator() {}
 
   static double effectiveUnsafe(Policy policy, Scores scores) {
@@ -32,6 +35,25 @@ final class PolicyEvaluator {
 
   /** Triggered rules, most severe action first, then highest score, then taxonomy order. */
   static List<Triggered> triggered(Policy policy, Scores scores, Taxonomy taxonomy) {
+    if (scores.hasNote(Scores.TOKEN_POOR)) {
+      return List.of(); // step 5: nothing the model could read
+    }
+    List<Triggered> byScores = byScores(policy, scores, taxonomy);
+    if (policy.unsupportedLanguage() == Action.ALLOW || !scores.hasNote(Scores.LANGUAGE_UNSUPPORTED)) {
+      return byScores;
+    }
+    // step 6: score 1 against threshold 1 (the rule always fires); listed after the scores' rules of equal action
+    List<Triggered> out = new ArrayList<>(byScores);
+    Triggered lang = new Triggered(LANGUAGE_CODE, "Unsupported language", 1.0, 1.0, policy.unsupportedLanguage());
+    int at = 0;
+    while (at < out.size() && out.get(at).action().compareTo(lang.action()) >= 0) {
+      at++;
+    }
+    out.add(at, lang);
+    return List.copyOf(out);
+  }
+
+  private static List<Triggered> byScores(Policy policy, Scores scores, Taxonomy taxonomy) {
     double unsafe = effectiveUnsafe(policy, scores);
     Map<String, Double> cats = scores.categories();
     if (cats.isEmpty()) {

@@ -20,7 +20,9 @@ import java.util.Set;
  *   <li>{@code default} or a category code: {@code off}, {@code allow}, {@code flag[@t]}, {@code block[@t]},
  *       threshold {@code t} in [0, 1], 0.5 when omitted;
  *   <li>{@code severity}: {@code strict} or {@code loose};
- *   <li>{@code onError}: {@code closed} or {@code open}.
+ *   <li>{@code onError}: {@code closed} or {@code open};
+ *   <li>{@code unsupported-language}: {@code flag} (default), {@code block} or {@code allow}: what a verdict
+ *       gets when an English-only classifier judged text in another language.
  * </ul>
  *
  * Errors name the key and list the allowed values. Stateless (static methods only), so thread-safe.
@@ -64,10 +66,13 @@ public final class PolicySpec {
         case "default":
           b.defaultRule(parseRule(key, value));
           break;
+        case "unsupported-language":
+          b.unsupportedLanguage(parseEnum(key, value, Action.class));
+          break;
         default:
           if (!key.matches("[A-Za-z][A-Za-z0-9_-]{0,31}")) {
             throw new IllegalArgumentException("policy spec key '" + key
-                + "' is not 'default', 'severity', 'onError' or a category code (like S1)");
+                + "' is not 'default', 'severity', 'onError', 'unsupported-language' or a category code (like S1)");
           }
           b.rule(key, parseRule(key, value));
       }
@@ -129,6 +134,9 @@ public final class PolicySpec {
     }
     if (p.failureMode() != FailureMode.CLOSED) {
       sb.append(", onError=").append(p.failureMode().name().toLowerCase(Locale.ROOT));
+    }
+    if (p.unsupportedLanguage() != Action.FLAG) {
+      sb.append(", unsupported-language=").append(p.unsupportedLanguage().name().toLowerCase(Locale.ROOT));
     }
     return sb.toString();
   }

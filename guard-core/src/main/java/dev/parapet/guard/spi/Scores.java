@@ -2,8 +2,10 @@ package dev.parapet.guard.spi;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -17,22 +19,39 @@ import java.util.OptionalDouble;
  *       category</em> (joint, not conditional: a decoder guard reports P(unsafe) x P(category | unsafe); a
  *       multi-label model its calibrated per-category probability). Empty when the classifier has no
  *       category scores. Ordered as the taxonomy.
+ *   <li>{@link #notes()}: documented observations made while scoring, which the {@code Guard} copies into the
+ *       verdict's notes: which text view raised a score ({@code "view: de-leet"}), {@link #LANGUAGE_UNSUPPORTED},
+ *       {@link #TOKEN_POOR}.
  *   <li>{@link #controversial()}: for three-level models (Qwen3Guard), P(controversial); P(safe) is then
  *       1 - unsafe - controversial.
  *   <li>{@link #truncation()}: present when the input was longer than the model reads at once.
  * </ul>
  */
 public final class Scores {
+  /**
+   * Note prefix: the judged text is not in a language the classifier declares ({@link ClassifierInfo#languages()});
+   * the policy's {@code unsupported-language} rule decides what that does.
+   */
+  public static final String LANGUAGE_UNSUPPORTED = "language: unsupported";
+
+  /**
+   * Note prefix: the judged prompt has no word to judge (punctuation, emoji, a lone letter, special-token names)
+   * or is a courtesy phrase alone ("Thanks!"); the policy triggers nothing for it (the scores stay visible).
+   */
+  public static final String TOKEN_POOR = "token-poor";
+
   private final double unsafe;
   private final OptionalDouble controversial;
   private final Map<String, Double> categories;
   private final Optional<Truncation> truncation;
+  private final List<String> notes;
 
   private Scores(Builder b) {
     this.unsafe = b.unsafe;
     this.controversial = b.controversial;
     this.categories = Collections.unmodifiableMap(new LinkedHashMap<>(b.categories));
     this.truncation = b.truncation;
+    this.notes = List.copyOf(b.notes);
   }
 
   /** Scores with only P(unsafe). */
@@ -79,6 +98,22 @@ public final class Scores {
     return truncation;
   }
 
+  /** Observations made while scoring, copied into the verdict's notes; empty for most classifiers. */
+  public List<String> notes() {
+    return notes;
+  }
+
+  /** True when a note starts with {@code prefix} (e.g. {@link #TOKEN_POOR}). */
+  public boolean hasNote(String prefix) {
+    requireNonNull(prefix, "prefix");
+    for (String n : notes) {
+      if (n.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Returns a copy with this truncation record. */
   public Scores withTruncation(Truncation t) {
     return toBuilder().truncation(requireNonNull(t, "truncation")).build();
@@ -89,6 +124,7 @@ public final class Scores {
     b.controversial = controversial;
     b.categories.putAll(categories);
     b.truncation = truncation;
+    b.notes.addAll(notes);
     return b;
   }
 
@@ -96,7 +132,7 @@ public final class Scores {
   public boolean equals(Object o) {
     return o instanceof Scores s && Double.compare(s.unsafe, unsafe) == 0
         && s.controversial.equals(controversial) && s.categories.equals(categories)
-        && s.truncation.equals(truncation);
+        && s.truncation.equals(truncation) && s.notes.equals(notes);
   }
 
   @Override
@@ -121,6 +157,9 @@ public final class Scores {
       sb.append('}');
     }
     truncation.ifPresent(t -> sb.append(", truncation=").append(t));
+    if (!notes.isEmpty()) {
+      sb.append(", notes=").append(notes);
+    }
     return sb.append(']').toString();
   }
 
@@ -130,8 +169,18 @@ public final class Scores {
     private OptionalDouble controversial = OptionalDouble.empty();
     private final Map<String, Double> categories = new LinkedHashMap<>();
     private Optional<Truncation> truncation = Optional.empty();
+    private final List<String> notes = new ArrayList<>();
 
     private Builder() {}
+
+    /** Adds a note (kept once; order kept). */
+    public Builder note(String note) {
+      requireNonNull(note, "note");
+      if (!notes.contains(note)) {
+        notes.add(note);
+      }
+      return this;
+    }
 
     public Builder unsafe(double p) {
       this.unsafe = checkProbability("unsafe", p);

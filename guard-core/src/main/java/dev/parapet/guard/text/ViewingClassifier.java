@@ -17,6 +17,9 @@ import java.util.Optional;
  * as its delegate is. Incremental streaming checks go to the delegate unchanged (views apply to full checks).
  */
 final class ViewingClassifier implements Classifier {
+  /** Note prefix naming the view that raised P(unsafe) above the plain text's, e.g. {@code "view: de-leet"}. */
+  static final String VIEW_NOTE = "view: ";
+
   private final Classifier delegate;
   private final TextViews views;
 
@@ -39,6 +42,7 @@ final class ViewingClassifier implements Classifier {
   public List<Scores> classifyBatch(List<ClassificationRequest> requests) {
     List<ClassificationRequest> all = new ArrayList<>(requests);
     List<Integer> owners = new ArrayList<>();
+    List<String> names = new ArrayList<>();
     for (int i = 0; i < requests.size(); i++) {
       ClassificationRequest r = requests.get(i);
       Conversation c = r.conversation();
@@ -47,6 +51,7 @@ final class ViewingClassifier implements Classifier {
         turns.set(turns.size() - 1, c.last().withText(v.text()));
         all.add(new ClassificationRequest(Conversation.of(turns), r.taxonomy(), r.cancellation()));
         owners.add(i);
+        names.add(v.name());
       }
     }
     if (owners.isEmpty()) {
@@ -59,12 +64,26 @@ final class ViewingClassifier implements Classifier {
       return scored; // the Guard reports the wrong count as a classifier error
     }
     List<Scores> out = new ArrayList<>(scored.subList(0, requests.size()));
+    double[] best = new double[requests.size()];
+    String[] bestView = new String[requests.size()];
+    for (int i = 0; i < requests.size(); i++) {
+      best[i] = out.get(i) == null ? Double.NaN : out.get(i).unsafe();
+    }
     for (int k = 0; k < owners.size(); k++) {
       int i = owners.get(k);
       Scores base = out.get(i);
       Scores view = scored.get(requests.size() + k);
       if (base != null && view != null) {
         out.set(i, max(base, view));
+        if (view.unsafe() > best[i]) { // the view whose P(unsafe) is highest, when above the plain text's
+          best[i] = view.unsafe();
+          bestView[i] = names.get(k);
+        }
+      }
+    }
+    for (int i = 0; i < out.size(); i++) {
+      if (bestView[i] != null && out.get(i) != null) {
+        out.set(i, out.get(i).toBuilder().note(VIEW_NOTE + bestView[i]).build());
       }
     }
     return out;
