@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
     description = "Local guardrails for LLM chat applications: classify prompts and responses against a hazard "
         + "taxonomy, moderate streamed responses, and evaluate guard models on labelled data.",
     subcommands = {DemoCommand.class, ClassifyCommand.class, StreamCommand.class, EvalCommand.class,
-        EvalStreamCommand.class, ModelCommand.class, DataCommand.class, ServeCommand.class, CommandLine.HelpCommand.class},
+        EvalStreamCommand.class, ModelCommand.class, DataCommand.class, ServeCommand.class, SparkCommand.class,
+        CommandLine.HelpCommand.class},
     footerHeading = "%nExit status:%n",
     footer = {"  0  success (classify: every input allowed)",
         "  1  classify: at least one input was flagged or blocked",

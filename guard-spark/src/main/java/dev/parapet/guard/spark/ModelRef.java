@@ -31,23 +31,22 @@ record ModelRef(Kind kind, String value) {
   /**
    * Parses a model string.
    *
-   * @throws IllegalArgumentException for an empty string, an empty {@code provider:}, or {@code remote:} (no
-   *     remote backend in this build)
+   * @throws IllegalArgumentException for an empty string, an empty {@code provider:}, or a {@code remote:} string
+   *     not of the form {@link RemoteModel#FORM}
    */
   static ModelRef parse(String model) {
     String m = model.trim();
     if (m.isEmpty()) {
-      throw new IllegalArgumentException("model must not be empty: use 'default', a model folder path, or "
-          + "provider:NAME");
+      throw new IllegalArgumentException("model must not be empty: use 'default', a model folder path, "
+          + RemoteModel.FORM + ", or provider:NAME");
     }
     if (m.equals("default")) {
       return new ModelRef(Kind.DEFAULT, m);
     }
     if (m.startsWith(REMOTE_PREFIX)) {
-      // The remote guard backend (guard-remote) is built separately; until it is wired in here, say so at once,
-      // on the driver, instead of failing every row on the executors.
-      throw new IllegalArgumentException("model '" + m + "': remote backend not available in this build; use "
-          + "'default' or a model folder present on every executor");
+      // checked here, on the driver, so a malformed URL fails the job at once instead of every row on the executors
+      RemoteModel.parse(m.substring(REMOTE_PREFIX.length()));
+      return new ModelRef(Kind.REMOTE, m.substring(REMOTE_PREFIX.length()));
     }
     if (m.startsWith(PROVIDER_PREFIX)) {
       String name = m.substring(PROVIDER_PREFIX.length()).trim();
@@ -72,8 +71,10 @@ record ModelRef(Kind kind, String value) {
         return loadFolder(Path.of(value), onnx.build());
       case PROVIDER:
         return loadProvider(value);
+      case REMOTE:
+        return RemoteModel.parse(value).load();
       default:
-        throw new IllegalStateException("remote backend not available in this build");
+        throw new IllegalStateException("unknown model kind " + kind);
     }
   }
 

@@ -84,7 +84,10 @@ public final class ModerationSpec implements Serializable {
   /**
    * The model: {@code default} (the embedded default model, loaded from the job jar on each executor), a model
    * folder path that exists on every executor (a decoder export or an encoder folder, with
-   * {@code parapet-model.json}), {@code remote:URL} (a remote guard endpoint; not available in this build), or
+   * {@code parapet-model.json}), a guard model served by vLLM,
+   * {@code remote:http://host:8000?model=SERVED_NAME&tokenizer=DIR[&family=F][&token-file=FILE][&category-mode=M][&max-context=N]}
+   * (the tokenizer folder and the token file, which holds the API key, must exist on every executor; the key is
+   * never part of the string, which shows in the Spark UI), or
    * {@code provider:NAME} (a {@link dev.parapet.guard.spi.ClassifierProvider} found by {@link java.util.ServiceLoader}
    * on the executors' classpath: for extensions and tests).
    */

@@ -97,7 +97,8 @@ class ModerationJobTest {
     Run unknown = run("--input", "x.jsonl", "--output", "y.parquet", "--text-col", "t", "--colour", "red");
     assertTrue(unknown.err().contains("unknown option '--colour'"), unknown.err());
     Run remote = run("--input", "x.jsonl", "--output", "y.parquet", "--text-col", "t", "--model", "remote:http://h");
-    assertTrue(remote.err().contains("remote backend not available in this build"), remote.err());
+    assertEquals(2, remote.rc());
+    assertTrue(remote.err().contains("model=SERVED_NAME and tokenizer=DIR are required"), remote.err());
     Path absent = dir.resolve("absent.jsonl");
     Run noInput = run("--input", absent.toString(), "--output", dir.resolve("o.parquet").toString(), "--text-col", "t");
     assertEquals(2, noInput.rc(), noInput.err());
