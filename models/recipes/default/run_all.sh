@@ -35,4 +35,7 @@ $PY make_manifest.py --metrics $WORK/metrics.json --model-dir ../../default --ep
     --stages "layers 4-5 + head: $EPOCHS epochs; then all layers + head end to end: $FULL_EPOCHS epochs"
 $PY ortcheck.py model --onnx $WORK/model_fp32.onnx --onnx2 ../../default/model.onnx --ckpt $CK \
     --data-file $OUT/dev.jsonl -n 1000 --manifest ../../default/parapet-model.json --report $WORK/int8_agreement.json
+# seal the manifest (its own SHA-256, required to load since manifest integrity landed); needs the CLI jar
+# (mvn -B -q install -DskipTests at the repository root)
+java -cp ../../../guard-cli/target/parapet.jar dev.parapet.guard.onnx.ManifestTool seal ../../default
 echo PIPELINE DONE
