@@ -48,9 +48,10 @@ class ModerationSpecTest {
   }
 
   @Test
-  void model_remoteForm_failsAtOnceUntilTheRemoteBackendIsWired() {
+  void model_remoteFormWithoutServedModelAndTokenizer_failsAtOnceNamingTheForm() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ModerationSpec.builder().model("remote:https://guard.internal:8443"));
-    assertTrue(e.getMessage().contains("remote backend not available in this build"), e.getMessage());
+    assertTrue(e.getMessage().contains("model=SERVED_NAME and tokenizer=DIR are required; the form is remote:"),
+        e.getMessage());
   }
 }
