@@ -32,17 +32,6 @@ class ServeCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MODEL = "dev/parapet/guard/model/default/model.onnx";
 
-  /**
-   * The test classpath without JUnit's jars: on this machine a CLI run that loads the model with JUnit's platform
-   * jars on its classpath dies with SIGSEGV (the same happens with 'classify', so it is not the server's doing);
-   * the shipped jar has no JUnit in it.
-   */
-  private static String runtimeClasspath() {
-    return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-        .filter(e -> !e.contains("junit") && !e.contains("opentest4j") && !e.contains("apiguardian"))
-        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
-  }
-
   @Test
   void serve_missingTokenFile_usageErrorBeforeAnythingStarts() {
     CliRunner.Result r = CliRunner.fake().run("serve", "--port", "0", "--token-file", "/no/such/token");
@@ -62,7 +51,7 @@ class ServeCommandTest {
     assumeTrue(getClass().getClassLoader().getResource(MODEL) != null, "SKIPPED: the default model is not on the classpath");
     Path token = Files.writeString(tmp.resolve("token"), "t0ken-for-test\n");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", runtimeClasspath(),
+    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
         "-Dparapet.onnxruntime.cache=" + tmp.resolve("ort"), "dev.parapet.guard.cli.Main", "serve", "--port", "0",
         "--token-file", token.toString()).redirectError(tmp.resolve("stderr.txt").toFile());
     Process p = pb.start();

@@ -40,11 +40,6 @@ class ServeRemoteTest {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   @TempDir Path dir;
 
-  private static String runtimeClasspath() { // see ServeCommandTest: no JUnit jars in the child's classpath
-    return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-        .filter(e -> !e.contains("junit") && !e.contains("opentest4j") && !e.contains("apiguardian"))
-        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
-  }
 
   private static HttpResponse<String> get(URI base, String path) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60)).GET().build(),
@@ -65,7 +60,7 @@ class ServeRemoteTest {
     Path folder = Fixtures.model(dir.resolve("lg3"), GuardFamily.LLAMA_GUARD_3);
     try (FakeVllmServer fake = FakeVllmServer.start().respondWith(FakeVllmServer.everyTokenOf(1200))) {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", runtimeClasspath(), "dev.parapet.guard.cli.Main",
+      Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.parapet.guard.cli.Main",
           "serve", "--port", "0", "--remote", fake.baseUrl(), "--remote-model", "llama-guard", "--model",
           folder.toString()).redirectError(dir.resolve("stderr.txt").toFile()).start();
       try {
