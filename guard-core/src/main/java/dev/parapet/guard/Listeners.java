@@ -25,6 +25,8 @@ final class Listeners {
     for (GuardListener l : listeners) {
       try {
         call.accept(l);
+      } catch (VirtualMachineError e) {
+        throw e; // out of memory or stack: the JVM is in trouble, as in DefaultGuard's attempt(); never swallowed
       } catch (Throwable t) {
         // A listener is a plug-in: its failure must not change the verdict or escape the check.
         LOG.log(System.Logger.Level.WARNING, "guard listener " + l + " threw in " + event + "; ignored", t);

@@ -1,6 +1,7 @@
 package dev.parapet.guard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -507,6 +508,20 @@ class GuardTest {
   }
 
   @Test
+  void listener_thatRunsOutOfMemory_isNotSwallowed() {
+    // agrees with how a classifier's VirtualMachineError is treated: the JVM is in trouble, nothing hides it
+    GuardListener oom = new GuardListener() {
+      @Override
+      public void checkStarted(Conversation c) {
+        throw new OutOfMemoryError("listener");
+      }
+    };
+    try (Guard g = Guard.builder().classifier(scripted().build()).listener(oom).build()) {
+      assertThrows(OutOfMemoryError.class, () -> g.checkPrompt("hello"));
+    }
+  }
+
+  @Test
   void listenerNone_isANoOp() {
     try (Guard g = Guard.builder().classifier(scripted().build()).listener(GuardListener.NONE).build()) {
       assertTrue(g.checkPrompt("bread").isAllowed());
@@ -537,17 +552,33 @@ class GuardTest {
     for (int i = 0; i < 20; i++) {
       futures.add(g.checkAsync(Conversation.ofPrompt(i % 2 == 0 ? "slow " + i : "fast " + i)));
     }
+    // the first check ("slow 0", 30 s) was taken off the queue once any classify call has begun
+    waitUntil(() -> c.classifyCalls() >= 1, "a check started");
     g.close();
-    for (java.util.concurrent.CompletableFuture<Verdict> f : futures) {
+    int cancelled = 0;
+    int rejected = 0;
+    for (int i = 0; i < futures.size(); i++) {
+      Verdict v;
       try {
-        Verdict v = f.get(30, TimeUnit.SECONDS);
-        if (v.failure().isPresent()) {
-          assertTrue(v.isBlocked(), "running checks end as fail-closed failures: " + v);
-        }
+        v = futures.get(i).get(30, TimeUnit.SECONDS); // every future completes
       } catch (java.util.concurrent.ExecutionException e) {
-        assertTrue(e.getCause() instanceof IllegalStateException, e.toString());
+        // documented: a check still queued at close completes exceptionally with IllegalStateException
+        assertInstanceOf(IllegalStateException.class, e.getCause(), e.toString());
+        rejected++;
+        continue;
+      }
+      if (v.failure().isPresent()) {
+        assertEquals(Failure.Kind.CANCELLED, v.failure().get().kind(), "a running check is cancelled: " + v);
+        assertTrue(v.isBlocked(), "a cancelled check fails closed: " + v);
+        cancelled++;
+      } else {
+        assertTrue(i % 2 == 1, "a slow check (30 s) cannot have finished: " + v);
+        assertTrue(v.isAllowed(), "a fast safe check that ran is allowed: " + v);
       }
     }
+    assertTrue(cancelled >= 1, "slow 0 was running at close and must end CANCELLED");
+    assertEquals(futures.size(), cancelled + rejected + (int) futures.stream()
+        .filter(f -> !f.isCompletedExceptionally() && f.join().isAllowed()).count(), "every future accounted for");
   }
 
   @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.parapet.guard.Guard;
 import dev.parapet.guard.Verdict;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.openjdk.jmh.infra.Blackhole;
+import dev.parapet.guard.testing.TestAssets;
 
 /**
  * Every benchmark method runs once, on real backends with tiny inputs: a 2-layer, hidden-32 decoder with a
@@ -40,7 +40,7 @@ class BenchmarksRunOnceTest {
 
   private static void assumeAvailable(Backend backend) {
     if (backend == Backend.DEFAULT) {
-      assumeTrue(defaultModelPresent(), "the embedded default model is not on the classpath");
+      TestAssets.assume("default-model", defaultModelPresent(), "the embedded default model is not on the classpath");
     }
   }
 
@@ -152,7 +152,7 @@ class BenchmarksRunOnceTest {
 
   @Test
   void classifyBenchmark_eachMethodOnce_returnsResults() throws Exception {
-    assumeTrue(defaultModelPresent(), "the embedded default model is not on the classpath");
+    TestAssets.assume("default-model", defaultModelPresent(), "the embedded default model is not on the classpath");
     ClassifyBenchmark bench = new ClassifyBenchmark();
     bench.load();
     try {

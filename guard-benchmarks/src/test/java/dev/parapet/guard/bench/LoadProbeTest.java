@@ -2,7 +2,6 @@ package dev.parapet.guard.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,13 +9,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import dev.parapet.guard.testing.TestAssets;
 
 /** LoadProbe runs once and prints the JSON line bench.sh and bench_table.py read. No timing is asserted. */
 class LoadProbeTest {
 
   @Test
   void printsOneJsonLineWithEveryField() throws Exception {
-    assumeTrue(BenchmarksRunOnceTest.defaultModelPresent(), "embedded default model not on the classpath");
+    TestAssets.assume("default-model", BenchmarksRunOnceTest.defaultModelPresent(), "embedded default model not on the classpath");
     PrintStream old = System.out;
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     try {

