@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
 
 /**
  * An immutable list of turns ending in the turn to judge. Thread-safe.
@@ -77,16 +76,6 @@ public final class Conversation {
     copy.addAll(turns);
     copy.add(turn);
     return of(copy);
-  }
-
-  /** Returns a copy whose every turn's text went through {@code f} (for example normalization). */
-  public Conversation mapText(UnaryOperator<String> f) {
-    requireNonNull(f, "f");
-    List<Turn> copy = new ArrayList<>(turns.size());
-    for (Turn t : turns) {
-      copy.add(t.withText(requireNonNull(f.apply(t.text()), "mapped text")));
-    }
-    return new Conversation(List.copyOf(copy));
   }
 
   public List<Turn> turns() {

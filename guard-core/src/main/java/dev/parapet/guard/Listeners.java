@@ -17,10 +17,6 @@ final class Listeners {
     this.listeners = List.copyOf(listeners);
   }
 
-  List<GuardListener> list() {
-    return listeners;
-  }
-
   void fire(String event, Consumer<GuardListener> call) {
     for (GuardListener l : listeners) {
       try {

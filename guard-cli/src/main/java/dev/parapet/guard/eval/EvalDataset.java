@@ -116,18 +116,6 @@ public final class EvalDataset {
     return new EvalDataset(name, records, malformed, warnings);
   }
 
-  /** Parses one JSONL line into a record. */
-  public static EvalRecord parseRecord(String line, long lineNo) {
-    ParseResult r = parseText(requireNonNull(line, "line"), lineNo);
-    if (r.blank) {
-      throw new MalformedDataException("input", new MalformedLine(lineNo, "blank line"));
-    }
-    if (r.error != null) {
-      throw new MalformedDataException("input", r.error);
-    }
-    return r.record;
-  }
-
   public String name() {
     return name;
   }

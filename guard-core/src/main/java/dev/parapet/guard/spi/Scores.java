@@ -114,11 +114,6 @@ public final class Scores {
     return false;
   }
 
-  /** Returns a copy with this truncation record. */
-  public Scores withTruncation(Truncation t) {
-    return toBuilder().truncation(requireNonNull(t, "truncation")).build();
-  }
-
   public Builder toBuilder() {
     Builder b = new Builder().unsafe(unsafe);
     b.controversial = controversial;

@@ -75,14 +75,6 @@ final class KvCache implements AutoCloseable {
     System.arraycopy(mask[b], 0, dst, offset, mask[b].length);
   }
 
-  long[][] masks() {
-    long[][] copy = new long[batch][];
-    for (int b = 0; b < batch; b++) {
-      copy[b] = mask[b].clone();
-    }
-    return copy;
-  }
-
   /** Real (unpadded) positions of row {@code b}. */
   int realLength(int b) {
     int n = 0;
@@ -112,10 +104,6 @@ final class KvCache implements AutoCloseable {
       }
     } while (!refs.compareAndSet(r, r + 1));
     return this;
-  }
-
-  boolean isLive() {
-    return refs.get() > 0;
   }
 
   private void checkLive() {

@@ -51,11 +51,6 @@ record ModelSpec(int layers, int kvHeads, int headDim, int vocab, OnnxJavaType k
     return kvType == OnnxJavaType.FLOAT ? 4 : 2;
   }
 
-  /** Bytes of KV cache per token per batch row, all layers. */
-  long kvBytesPerToken() {
-    return 2L * layers * kvHeads * headDim * kvElementBytes();
-  }
-
   /**
    * Reads and checks the spec.
    *
