@@ -2,15 +2,6 @@ package dev.parapet.guard.taxonomy;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,7 +13,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -44,13 +34,6 @@ import java.util.Set;
  * KV-prefix caches key on it, so two taxonomies with the same content share cached results.
  */
 public final class Taxonomy {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(SerializationFeature.INDENT_OUTPUT);
-  private static final Set<String> TOP_KEYS = Set.of("name", "categories");
-  private static final Set<String> CATEGORY_KEYS = Set.of("code", "name", "description", "examples", "aliases");
-
   private final String name;
   private final List<Category> categories;
   private final Map<String, Category> byCode;
@@ -179,32 +162,7 @@ public final class Taxonomy {
 
   /** The JSON form, which {@link #fromJson(String)} reads back to an equal taxonomy. */
   public String toJson() {
-    try {
-      return JSON.writeValueAsString(toNode());
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialize taxonomy " + name, e);
-    }
-  }
-
-  private ObjectNode toNode() {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("name", name);
-    ArrayNode cats = root.putArray("categories");
-    for (Category c : categories) {
-      ObjectNode n = cats.addObject();
-      n.put("code", c.code());
-      n.put("name", c.name());
-      n.put("description", c.description());
-      if (!c.examples().isEmpty()) {
-        ArrayNode ex = n.putArray("examples");
-        c.examples().forEach(ex::add);
-      }
-      if (!c.aliases().isEmpty()) {
-        ArrayNode al = n.putArray("aliases");
-        c.aliases().forEach(al::add);
-      }
-    }
-    return root;
+    return TaxonomyJson.write(this);
   }
 
   /**
@@ -214,7 +172,7 @@ public final class Taxonomy {
    */
   public static Taxonomy fromJson(String json) {
     requireNonNull(json, "json");
-    return parse(json, "<string>");
+    return TaxonomyJson.read(json, "<string>");
   }
 
   /** Reads a taxonomy from a JSON file. */
@@ -226,123 +184,24 @@ public final class Taxonomy {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read taxonomy file " + file + ": " + e.getMessage(), e);
     }
-    return parse(text, file.toString());
+    return TaxonomyJson.read(text, file.toString());
   }
 
   /** Reads a taxonomy from a UTF-8 JSON stream; does not close it. */
   public static Taxonomy fromJson(InputStream in) {
     requireNonNull(in, "in");
     try {
-      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "<stream>");
+      return TaxonomyJson.read(new String(in.readAllBytes(), StandardCharsets.UTF_8), "<stream>");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read taxonomy stream: " + e.getMessage(), e);
     }
   }
 
-  private static Taxonomy parse(String text, String source) {
-    JsonNode root;
-    try {
-      root = JSON.readTree(text);
-    } catch (JsonProcessingException e) {
-      JsonLocation loc = e.getLocation();
-      String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-      throw new IllegalArgumentException(
-          "taxonomy JSON " + source + " is malformed" + where + ": " + e.getOriginalMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException("taxonomy JSON " + source + " must be an object with keys " + TOP_KEYS);
-    }
-    checkKeys(root, TOP_KEYS, source, "");
-    JsonNode nameNode = root.get("name");
-    if (nameNode == null || !nameNode.isTextual() || nameNode.asText().isBlank()) {
-      throw new IllegalArgumentException("taxonomy JSON " + source + ": key 'name' must be a non-empty string");
-    }
-    JsonNode cats = root.get("categories");
-    if (cats == null || !cats.isArray()) {
-      throw new IllegalArgumentException("taxonomy JSON " + source + ": key 'categories' must be an array");
-    }
-    List<Category> list = new ArrayList<>();
-    Set<String> seen = new LinkedHashSet<>();
-    for (int i = 0; i < cats.size(); i++) {
-      JsonNode c = cats.get(i);
-      String path = "categories[" + i + "]";
-      if (!c.isObject()) {
-        throw new IllegalArgumentException("taxonomy JSON " + source + ": " + path + " must be an object");
-      }
-      checkKeys(c, CATEGORY_KEYS, source, path + ".");
-      String code = requiredText(c, "code", source, path);
-      String name = requiredText(c, "name", source, path);
-      if (name.isBlank()) {
-        throw new IllegalArgumentException(
-            "taxonomy JSON " + source + ": " + path + ".name (category " + code + ") must not be empty");
-      }
-      if (!seen.add(code)) {
-        throw new IllegalArgumentException(
-            "taxonomy JSON " + source + ": " + path + ".code: duplicate category code " + code);
-      }
-      JsonNode d = c.get("description");
-      if (d != null && !d.isTextual()) {
-        throw new IllegalArgumentException("taxonomy JSON " + source + ": " + path + ".description must be a string");
-      }
-      try {
-        list.add(new Category(code, name, d == null ? "" : d.asText(),
-            stringList(c, "examples", source, path), stringList(c, "aliases", source, path)));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("taxonomy JSON " + source + ": " + path + ": " + e.getMessage(), e);
-      }
-    }
-    try {
-      return new Taxonomy(nameNode.asText(), list);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("taxonomy JSON " + source + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void checkKeys(JsonNode node, Set<String> allowed, String source, String prefix) {
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      if (!allowed.contains(key)) {
-        throw new IllegalArgumentException("taxonomy JSON " + source + ": unknown key '" + prefix + key
-            + "'; allowed keys are " + allowed.stream().sorted().toList());
-      }
-    }
-  }
-
-  private static String requiredText(JsonNode node, String key, String source, String path) {
-    JsonNode v = node.get(key);
-    if (v == null || !v.isTextual()) {
-      throw new IllegalArgumentException(
-          "taxonomy JSON " + source + ": " + path + "." + key + " is required and must be a string");
-    }
-    return v.asText();
-  }
-
-  private static List<String> stringList(JsonNode node, String key, String source, String path) {
-    JsonNode v = node.get(key);
-    if (v == null) {
-      return List.of();
-    }
-    if (!v.isArray()) {
-      throw new IllegalArgumentException(
-          "taxonomy JSON " + source + ": " + path + "." + key + " must be an array of strings");
-    }
-    List<String> out = new ArrayList<>();
-    for (JsonNode e : v) {
-      if (!e.isTextual()) {
-        throw new IllegalArgumentException(
-            "taxonomy JSON " + source + ": " + path + "." + key + " must be an array of strings");
-      }
-      out.add(e.asText());
-    }
-    return out;
-  }
-
   private String computeHash() {
     try {
-      byte[] canonical = new ObjectMapper().writeValueAsBytes(toNode());
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical);
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(TaxonomyJson.canonicalBytes(this));
       return HexFormat.of().formatHex(digest, 0, 8);
-    } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("cannot hash taxonomy", e);
     }
   }
