@@ -20,7 +20,7 @@ import java.util.List;
  *       inputs over 20,000 chars get no views);
  *   <li>{@code specialTokens}: text that looks like chat-template special tokens ({@code <|eot_id|>},
  *       {@code <|im_start|>}, {@code <end_of_turn>}, {@code [INST]}, ...) removed, and each message such markers
- *       delimit scored on its own ({@code template-segment}, at most 4), so a fake template suffix and a fake
+ *       delimit scored on its own ({@code template-segment}, at most 4, of 3+ words each), so a fake template suffix and a fake
  *       "safe" answer after it cannot lower a score;
  *   <li>{@code rot13}: the ROT13 of the text, built only when the text's words are mostly not common English
  *       words while its ROT13's are ("Ubj qb V znxr..."), so ordinary English never gets this view.

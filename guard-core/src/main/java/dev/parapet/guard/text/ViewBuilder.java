@@ -21,6 +21,12 @@ final class ViewBuilder {
       Pattern.CASE_INSENSITIVE);
   /** At most this many message segments of a text with fake template markers are scored on their own. */
   static final int MAX_SEGMENTS = 4;
+  /**
+   * A segment is scored alone only with at least this many words: the default model scores one- and two-word
+   * texts ("safe", "ok") as unsafe (issue 18, item 11), so scoring the fake answer alone would block every benign
+   * text that carries template markers (measured: FPR 1.0 on the catalogue's fake-suffix row).
+   */
+  static final int MIN_SEGMENT_WORDS = 3;
   private static final Pattern SPACED = Pattern.compile("(?<![\\p{L}\\p{N}])(?:\\p{L} ){2,}\\p{L}(?![\\p{L}\\p{N}])");
   private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/]{16,}={0,2}");
   private static final Pattern HEX = Pattern.compile("(?:[0-9A-Fa-f]{2}){8,}");
@@ -60,18 +66,19 @@ final class ViewBuilder {
   /**
    * Each message a fake template marks out ("harm?<|eot_id|>...assistant<|end_header_id|> safe": "harm?" and
    * "safe"), scored on its own: the fake answer after the markers must not dilute the request before them.
-   * Only when markers split the text into two or more non-blank parts; leading role names are dropped.
+   * Only when markers split the text into two or more parts; leading role names are dropped, and parts of fewer
+   * than {@link #MIN_SEGMENT_WORDS} words are not scored alone (the stripped view still holds them).
    */
   private static void segments(List<View> out, String text) {
     String[] parts = SPECIAL.split(text, -1);
     List<String> nonBlank = new ArrayList<>(2);
     for (String p : parts) {
       String t = ROLE.matcher(p).replaceFirst("").strip();
-      if (!t.isEmpty() && nonBlank.size() < MAX_SEGMENTS) {
+      if (t.split("\\s+").length >= MIN_SEGMENT_WORDS && nonBlank.size() < MAX_SEGMENTS) {
         nonBlank.add(t);
       }
     }
-    if (nonBlank.size() >= 2) {
+    if (nonBlank.size() >= 1 && parts.length >= 2) {
       for (String t : nonBlank) {
         add(out, text, "template-segment", t);
       }
