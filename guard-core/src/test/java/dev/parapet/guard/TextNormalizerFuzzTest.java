@@ -11,7 +11,8 @@ import java.text.Normalizer;
 /**
  * Fuzzes the input handling every check goes through: {@link TextNormalizer#clean} and the text views. For any
  * string: nothing is thrown; the output holds no lone surrogates, no removable (control, zero-width, bidi)
- * characters; it is NFKC and cleaning is idempotent; every view is again free of lone surrogates. Inputs are
+ * characters; it is NFKC and cleaning is idempotent; every view is again free of lone surrogates; the ROT13 view
+ * keeps the length and is never built on its own output. Inputs are
  * read as UTF-16LE (see {@link #utf16}); seeds in {@code TextNormalizerFuzzTestInputs/}.
  */
 class TextNormalizerFuzzTest {
@@ -33,6 +34,12 @@ class TextNormalizerFuzzTest {
     for (TextViews.View v : ALL.of(cleaned)) {
       assertFalse(v.text().equals(cleaned), () -> "view " + v.name() + " equals its input");
       assertNoLoneSurrogate(v.text(), v.name() + " of " + escape(text));
+      if (v.name().equals("rot13")) {
+        // ROT13 maps letters to letters one for one, and is never built again on its own output (no ping-pong)
+        assertEquals(cleaned.length(), v.text().length(), () -> "rot13 changed the length of " + escape(text));
+        assertTrue(ALL.of(v.text()).stream().noneMatch(w -> w.name().equals("rot13")),
+            () -> "rot13 view built on its own output for " + escape(text));
+      }
     }
   }
 

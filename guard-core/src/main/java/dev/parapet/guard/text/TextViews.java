@@ -19,19 +19,24 @@ import java.util.List;
  *   <li>{@code decoded}: base64, hex and URL-encoded segments that decode to mostly printable text (one level;
  *       inputs over 20,000 chars get no views);
  *   <li>{@code specialTokens}: text that looks like chat-template special tokens ({@code <|eot_id|>},
- *       {@code <|im_start|>}, {@code <end_of_turn>}, ...) removed, so a fake template suffix cannot lower a score.
+ *       {@code <|im_start|>}, {@code <end_of_turn>}, {@code [INST]}, ...) removed, and each message such markers
+ *       delimit scored on its own ({@code template-segment}, at most 4, of 3+ words each), so a fake template suffix and a fake
+ *       "safe" answer after it cannot lower a score;
+ *   <li>{@code rot13}: the ROT13 of the text, built only when the text's words are mostly not common English
+ *       words while its ROT13's are ("Ubj qb V znxr..."), so ordinary English never gets this view.
  * </ul>
  */
 public final class TextViews {
   private static final TextViews DEFAULTS = builder().build();
   private static final TextViews NONE = builder().skeleton(false).deLeet(false).deSpaced(false).decoded(false)
-      .specialTokens(false).build();
+      .specialTokens(false).rot13(false).build();
 
   private final boolean skeleton;
   private final boolean deLeet;
   private final boolean deSpaced;
   private final boolean decoded;
   private final boolean specialTokens;
+  private final boolean rot13;
 
   private TextViews(Builder b) {
     this.skeleton = b.skeleton;
@@ -39,6 +44,7 @@ public final class TextViews {
     this.deSpaced = b.deSpaced;
     this.decoded = b.decoded;
     this.specialTokens = b.specialTokens;
+    this.rot13 = b.rot13;
   }
 
   /** Every view on. */
@@ -75,9 +81,13 @@ public final class TextViews {
     return specialTokens;
   }
 
+  public boolean rot13() {
+    return rot13;
+  }
+
   /** True when no view is on. */
   public boolean isNone() {
-    return !skeleton && !deLeet && !deSpaced && !decoded && !specialTokens;
+    return !skeleton && !deLeet && !deSpaced && !decoded && !specialTokens && !rot13;
   }
 
   /**
@@ -100,19 +110,19 @@ public final class TextViews {
   @Override
   public boolean equals(Object o) {
     return o instanceof TextViews v && v.skeleton == skeleton && v.deLeet == deLeet && v.deSpaced == deSpaced
-        && v.decoded == decoded && v.specialTokens == specialTokens;
+        && v.decoded == decoded && v.specialTokens == specialTokens && v.rot13 == rot13;
   }
 
   @Override
   public int hashCode() {
     return (skeleton ? 1 : 0) | (deLeet ? 2 : 0) | (deSpaced ? 4 : 0) | (decoded ? 8 : 0)
-        | (specialTokens ? 16 : 0);
+        | (specialTokens ? 16 : 0) | (rot13 ? 32 : 0);
   }
 
   @Override
   public String toString() {
     return "TextViews[skeleton=" + skeleton + ", deLeet=" + deLeet + ", deSpaced=" + deSpaced + ", decoded="
-        + decoded + ", specialTokens=" + specialTokens + "]";
+        + decoded + ", specialTokens=" + specialTokens + ", rot13=" + rot13 + "]";
   }
 
   /** One view: its name and text. */
@@ -130,6 +140,7 @@ public final class TextViews {
     private boolean deSpaced = true;
     private boolean decoded = true;
     private boolean specialTokens = true;
+    private boolean rot13 = true;
 
     private Builder() {}
 
@@ -155,6 +166,11 @@ public final class TextViews {
 
     public Builder specialTokens(boolean on) {
       this.specialTokens = on;
+      return this;
+    }
+
+    public Builder rot13(boolean on) {
+      this.rot13 = on;
       return this;
     }
 

@@ -16,6 +16,17 @@ final class ViewBuilder {
   private static final Pattern SPECIAL = Pattern.compile(
       "<\\|[A-Za-z0-9_]{1,40}\\|>|</?(?:end_of_turn|start_of_turn|s|bos|eos|think)>|\\[/?INST\\]",
       Pattern.CASE_INSENSITIVE);
+  /** A chat role name right after a (fake) header marker: part of the template, not of any message. */
+  private static final Pattern ROLE = Pattern.compile("^\\s*(?:assistant|user|system|model|human|ai|bot)\\b[\\s:]*",
+      Pattern.CASE_INSENSITIVE);
+  /** At most this many message segments of a text with fake template markers are scored on their own. */
+  static final int MAX_SEGMENTS = 4;
+  /**
+   * A segment is scored alone only with at least this many words: the default model scores one- and two-word
+   * texts ("safe", "ok") as unsafe (issue 18, item 11), so scoring the fake answer alone would block every benign
+   * text that carries template markers (measured: FPR 1.0 on the catalogue's fake-suffix row).
+   */
+  static final int MIN_SEGMENT_WORDS = 3;
   private static final Pattern SPACED = Pattern.compile("(?<![\\p{L}\\p{N}])(?:\\p{L} ){2,}\\p{L}(?![\\p{L}\\p{N}])");
   private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/]{16,}={0,2}");
   private static final Pattern HEX = Pattern.compile("(?:[0-9A-Fa-f]{2}){8,}");
@@ -31,6 +42,7 @@ final class ViewBuilder {
     }
     if (on.specialTokens() && text.indexOf('<') + text.indexOf('[') > -2) {
       add(out, text, "special-tokens-stripped", SPECIAL.matcher(text).replaceAll(" "));
+      segments(out, text);
     }
     if (on.deSpaced() && text.indexOf(' ') >= 0) {
       Matcher m = SPACED.matcher(text);
@@ -45,11 +57,36 @@ final class ViewBuilder {
     if (on.decoded()) {
       add(out, text, "decoded", decode(text));
     }
+    if (on.rot13() && Rot13.worthIt(text)) {
+      add(out, text, "rot13", Rot13.of(text));
+    }
     return out;
   }
 
+  /**
+   * Each message a fake template marks out ("harm?<|eot_id|>...assistant<|end_header_id|> safe": "harm?" and
+   * "safe"), scored on its own: the fake answer after the markers must not dilute the request before them.
+   * Only when markers split the text into two or more parts; leading role names are dropped, and parts of fewer
+   * than {@link #MIN_SEGMENT_WORDS} words are not scored alone (the stripped view still holds them).
+   */
+  private static void segments(List<View> out, String text) {
+    String[] parts = SPECIAL.split(text, -1);
+    List<String> nonBlank = new ArrayList<>(2);
+    for (String p : parts) {
+      String t = ROLE.matcher(p).replaceFirst("").strip();
+      if (t.split("\\s+").length >= MIN_SEGMENT_WORDS && nonBlank.size() < MAX_SEGMENTS) {
+        nonBlank.add(t);
+      }
+    }
+    if (nonBlank.size() >= 1 && parts.length >= 2) {
+      for (String t : nonBlank) {
+        add(out, text, "template-segment", t);
+      }
+    }
+  }
+
   private static void add(List<View> out, String original, String name, String view) {
-    if (!view.equals(original) && !view.isBlank()) {
+    if (!view.equals(original) && !view.isBlank() && out.stream().noneMatch(v -> v.text().equals(view))) {
       out.add(new View(name, view));
     }
   }
@@ -94,7 +131,7 @@ final class ViewBuilder {
     return changed ? sb.toString() : text;
   }
 
-  /** Segments that decode (one level) to mostly printable text replace their encoded form; ROT13 of the rest. */
+  /** Segments that decode (one level) to mostly printable text replace their encoded form (ROT13: {@link Rot13}). */
   static String decode(String text) {
     String s = replace(text, BASE64, ViewBuilder::base64);
     s = replace(s, HEX, ViewBuilder::hex);
