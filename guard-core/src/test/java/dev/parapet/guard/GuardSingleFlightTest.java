@@ -115,6 +115,7 @@ class GuardSingleFlightTest {
         out.add(i % 2 == 0 ? callers.submit(() -> g.checkPrompt(TEXT)) : g.checkAsync(Conversation.ofPrompt(TEXT)));
       }
       awaitState(() -> g.sharedWaiters() == 8, "8 callers waiting on one run");
+      assertTrue(c.entered.await(30, TimeUnit.SECONDS)); // the leader's run may still have been queued
       assertEquals(1, c.calls.get());
       c.release.countDown();
       List<Verdict> verdicts = new ArrayList<>();
