@@ -67,6 +67,8 @@ final class DefaultGuard implements Guard {
   final Taxonomy effectiveTaxonomy;
   final Policy policy;
   private final Cache<CacheKey, Scores> cache;
+  /** Concurrent identical cache misses share one classification; null when the cache is off. */
+  private final SingleFlight flights;
   final Duration timeout;
   final Listeners listeners;
   final Ticker ticker;
@@ -95,6 +97,7 @@ final class DefaultGuard implements Guard {
           + "; scores for those categories may be meaningless");
     }
     this.cache = makeCache(b);
+    this.flights = cache == null ? null : new SingleFlight();
     this.timeout = b.timeout;
     this.listeners = new Listeners(b.listeners);
     this.ticker = b.ticker;
@@ -438,6 +441,9 @@ final class DefaultGuard implements Guard {
     }
     // Cancel first, interrupt after: work that sees the interrupt before its Cancellation could still answer.
     inFlight.stop();
+    if (flights != null) {
+      flights.stop(); // shared runs carry their own cancellation, which inFlight only sees for sync leaders
+    }
     if (ownedPool != null) {
       // Cancels queued checks (their futures complete exceptionally) and interrupts running ones; their native
       // runs are terminated through their Cancellation by inFlight.close below.
@@ -480,6 +486,11 @@ final class DefaultGuard implements Guard {
     }
   }
 
+  /** Callers waiting for shared classifications in progress (tests); 0 with the cache off. */
+  int sharedWaiters() {
+    return flights == null ? 0 : flights.waiting();
+  }
+
   boolean isClosed() {
     try {
       ensureOpen();
@@ -512,19 +523,14 @@ final class DefaultGuard implements Guard {
         listeners.cacheHit(c);
         v = verdict(p, hit, true, t0);
       } else {
-        ClassificationRequest req = new ClassificationRequest(p.conversation(), effectiveTaxonomy, cancel);
-        Callable<Scores> work = () -> {
-          Scores s = classifier.classify(req);
-          if (s == null) {
-            throw new ClassificationException("classifier " + info.id() + " returned null scores");
-          }
-          return s;
-        };
-        Attempt<Scores> a = hop ? attempt(work, cancel, timeout) : attemptHere(work, cancel);
+        Attempt<Scores> a;
+        if (flights != null) {
+          a = classifyShared(key, p, cancel, hop);
+        } else {
+          Callable<Scores> work = classifyWork(p, cancel);
+          a = hop ? attempt(work, cancel, timeout) : attemptHere(work, cancel);
+        }
         if (a.ok()) {
-          if (cache != null) {
-            cache.put(key, a.value);
-          }
           v = verdict(p, a.value, false, t0);
         } else {
           if (done != null && done.get()) {
@@ -544,6 +550,119 @@ final class DefaultGuard implements Guard {
   private Verdict finish(Conversation c, Verdict v) {
     listeners.checkFinished(c, v);
     return v;
+  }
+
+  private Callable<Scores> classifyWork(TextNormalizer.Result p, Cancellation cancel) {
+    ClassificationRequest req = new ClassificationRequest(p.conversation(), effectiveTaxonomy, cancel);
+    return () -> {
+      Scores s = classifier.classify(req);
+      if (s == null) {
+        throw new ClassificationException("classifier " + info.id() + " returned null scores");
+      }
+      return s;
+    };
+  }
+
+  /**
+   * A cache miss with the cache on: leads or joins the {@link SingleFlight} for {@code key}, so concurrent
+   * identical checks run one classification. The leader's run carries the flight's cancellation (not the
+   * caller's), so a caller's timeout or cancel only stops its own wait. Caches a success.
+   */
+  private Attempt<Scores> classifyShared(CacheKey key, TextNormalizer.Result p, Cancellation own, boolean hop) {
+    for (int round = 0; ; round++) {
+      SingleFlight.Seat seat = flights.join(key);
+      SingleFlight.Flight flight = seat.flight;
+      Attempt<Scores> a;
+      if (!seat.leader) {
+        a = seat.await(own, hop ? timeout : null); // async checks: their own timer cancels `own`
+      } else {
+        Scores raced = cache.asMap().get(key); // a leader may have cached it just after our miss (no stats)
+        if (raced != null) {
+          flights.finish(key, flight, Attempt.of(raced));
+          return Attempt.of(raced);
+        }
+        Callable<Scores> work = classifyWork(p, flight.cancellation);
+        a = hop ? leadOnExecutor(key, seat, work, own) : leadHere(key, seat, work, own);
+      }
+      // A run that ended CANCELLED under us (its leader's thread was interrupted): classify once on our own.
+      boolean ours = own.isCancelled() || Thread.currentThread().isInterrupted() || isClosed();
+      if (seat.leader || a.ok() || a.kind != Failure.Kind.CANCELLED || ours || round > 0) {
+        return a;
+      }
+    }
+  }
+
+  /** A sync check's run: on the executor, tracked, while this thread waits under the timeout. */
+  private Attempt<Scores> leadOnExecutor(CacheKey key, SingleFlight.Seat seat, Callable<Scores> work,
+      Cancellation own) {
+    SingleFlight.Flight flight = seat.flight;
+    Cancellation shared = flight.cancellation;
+    InFlight.Ticket ticket = inFlight.enter(shared);
+    if (ticket == null) {
+      Attempt<Scores> closedNow = Attempt.failed(Failure.Kind.CANCELLED,
+          new IllegalStateException("the Guard was closed while this check started"));
+      flights.finish(key, flight, closedNow);
+      return closedNow;
+    }
+    InFlight.TrackedTask<Scores> task = new InFlight.TrackedTask<>(() -> {
+      shared.throwIfCancelled(); // abandoned or closed while queued
+      return work.call();
+    }, ticket) {
+      @Override
+      void completed() {
+        Attempt<Scores> o = outcome(this, shared);
+        if (o.ok()) {
+          cache.put(key, o.value);
+        }
+        flights.finish(key, flight, o);
+      }
+    };
+    flight.runsOn(task);
+    try {
+      executor.execute(task);
+    } catch (RejectedExecutionException e) {
+      flights.finish(key, flight, Attempt.failed(Failure.Kind.CANCELLED, e)); // before completed() answers
+      task.cancel(false); // never runs: leaves the in-flight set
+    }
+    return seat.await(own, timeout);
+  }
+
+  /** An async check's run: right here on its executor thread (already tracked); its timer cancels `own`. */
+  private Attempt<Scores> leadHere(CacheKey key, SingleFlight.Seat seat, Callable<Scores> work, Cancellation own) {
+    SingleFlight.Flight flight = seat.flight;
+    Attempt<Scores> o = Attempt.failed(Failure.Kind.CANCELLED, new CancellationException("not run"));
+    try (Cancellation.Registration r = own.onCancel(seat::leave)) {
+      o = attemptHere(work, flight.cancellation);
+      if (o.ok()) {
+        cache.put(key, o.value);
+      }
+    } catch (VirtualMachineError e) {
+      o = Attempt.failed(Failure.Kind.CLASSIFIER_ERROR, e);
+      throw e;
+    } finally {
+      flights.finish(key, flight, o);
+    }
+    if (own.isCancelled()) {
+      seat.leave();
+      return Attempt.failed(Failure.Kind.CANCELLED, new CancellationException("classification was cancelled"));
+    }
+    return o;
+  }
+
+  /** The outcome of a finished classifier task, as {@link #attempt} maps it. */
+  private static Attempt<Scores> outcome(java.util.concurrent.Future<Scores> done, Cancellation cancel) {
+    try {
+      return Attempt.of(done.get());
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      return Attempt.failed(cause instanceof CancellationException || cancel.isCancelled()
+          ? Failure.Kind.CANCELLED : Failure.Kind.CLASSIFIER_ERROR, cause);
+    } catch (CancellationException e) {
+      return Attempt.failed(Failure.Kind.CANCELLED, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // not reached: the task is done
+      return Attempt.failed(Failure.Kind.CANCELLED, e);
+    }
   }
 
   CacheKey key(TextNormalizer.Result p) {

@@ -48,6 +48,21 @@ class OrtSessionsTest {
   }
 
   @Test
+  void open_cpuArenaOnOrOff_bothRunTheSame() throws Exception {
+    assertEquals(false, OnnxOptions.defaults().cpuArena(), "the arena is off by default (bounded RSS, RESULTS.md)");
+    OnnxOptions on = OnnxOptions.builder().cpuArena(true).build();
+    assertTrue(on.toString().contains("cpuArena=true"), on.toString());
+    assertEquals(on, OnnxOptions.defaults().toBuilder().cpuArena(true).build());
+    assertTrue(!on.equals(OnnxOptions.defaults()));
+    for (OnnxOptions o : List.of(on, OnnxOptions.defaults())) {
+      try (OrtSessions.Opened s = OrtSessions.open(addOneModel(), o, "test model")) {
+        assertArrayEquals(new float[] {2f, 3f}, runAddOne(s.session()));
+        assertArrayEquals(new float[] {2f, 3f}, runAddOne(s.session()));
+      }
+    }
+  }
+
+  @Test
   void open_cudaOnCpuOnlyRuntime_fallsBackToCpu() throws Exception {
     // This machine has the CPU onnxruntime jar and no GPU: addCUDA throws, which is the fallback path.
     Path model = dir.resolve("model.onnx");

@@ -150,6 +150,12 @@ public final class OrtSessions {
       o.setIntraOpNumThreads(options.intraOpThreads());
       o.setInterOpNumThreads(options.interOpThreads());
       o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (!options.cpuArena()) {
+        // without the arena every tensor is a plain malloc/free, given back between runs; memory patterns plan
+        // one block per input shape on top of the arena, so they go with it (texts vary in length anyway)
+        o.setCPUArenaAllocator(false);
+        o.setMemoryPatternOptimization(false);
+      }
       return o;
     } catch (OrtException | RuntimeException e) {
       o.close();
