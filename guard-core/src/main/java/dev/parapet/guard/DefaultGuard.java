@@ -82,8 +82,9 @@ final class DefaultGuard implements Guard {
   static final Duration CLOSE_DRAIN = Duration.ofSeconds(10);
 
   private DefaultGuard(Guard.Builder b, Classifier classifier, boolean ownsClassifier) {
-    // The one hook of the text views: the judged turn's views are scored with it, max per category.
-    this.classifier = b.textViews.wrap(classifier);
+    // The one hook of the text views: the judged turn's views are scored with it, max per category; outside it
+    // the judged text's own notes (token-poor, unsupported language), which the policy reads.
+    this.classifier = dev.parapet.guard.text.InputNotes.wrap(b.textViews.wrap(classifier));
     this.ownsClassifier = ownsClassifier;
     this.classifierOwnerClosed = b.classifierOwnerClosed;
     this.info = requireNonNull(classifier.info(), "classifier.info()");

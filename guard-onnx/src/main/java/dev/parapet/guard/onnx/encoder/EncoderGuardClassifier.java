@@ -124,7 +124,10 @@ public final class EncoderGuardClassifier implements Classifier {
     // the manifest's content hash, not the model file's: it covers the model file (through its listed checksum)
     // and the calibration, labels and thresholds, so an edited manifest never reports the original's id
     this.info = new ClassifierInfo(model.config.name + "@" + model.config.manifestSha256.substring(0, 12),
-        nativeTaxonomy, caps, model.config.maxTokens, model.device.toString());
+        nativeTaxonomy, caps, model.config.maxTokens, model.device.toString(),
+        // the encoder recipes train on English data only: other languages score near 0 (issue 18) and get the
+        // policy's unsupported-language rule instead of a silent ALLOW
+        Set.of("en"));
     this.incremental = new EncoderIncremental(this, scorer);
   }
 
