@@ -3,6 +3,7 @@ package dev.parapet.guard.cli;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -27,12 +28,20 @@ public record EngineOptions(
    * @param url the server root, e.g. {@code http://gpu-box:8000}
    * @param model the served model name ({@code --remote-model})
    * @param tokenFile a file holding the API key ({@code --remote-token-file}), if any
+   * @param breakerOpenFor how long the circuit breaker stays open ({@code --remote-breaker-open}); empty: the
+   *     classifier's default
    */
-  public record Remote(String url, String model, Optional<Path> tokenFile) {
+  public record Remote(String url, String model, Optional<Path> tokenFile, Optional<Duration> breakerOpenFor) {
     public Remote {
       requireNonNull(url, "url");
       requireNonNull(model, "model");
       requireNonNull(tokenFile, "tokenFile");
+      requireNonNull(breakerOpenFor, "breakerOpenFor");
+    }
+
+    /** A remote server with the classifier's default circuit breaker. */
+    public Remote(String url, String model, Optional<Path> tokenFile) {
+      this(url, model, tokenFile, Optional.empty());
     }
   }
 

@@ -1,8 +1,11 @@
 package dev.parapet.guard.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /** The options that pick and configure the guard; shared by classify, stream, eval and eval-stream. */
@@ -44,6 +47,13 @@ final class ModelOptions {
       description = "A file holding the --remote server's API key (vLLM --api-key), sent as a bearer token.")
   Path remoteTokenFile;
 
+  @Option(names = "--remote-breaker-open", paramLabel = "DURATION",
+      description = "How long the circuit breaker stays open after the --remote server failed (requests fail at once,"
+          + " per the policy's failure mode), before one probe goes through: e.g. 2s, 500ms, 1m. Default: 30s.")
+  String remoteBreakerOpen;
+
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
+
   EngineOptions toEngineOptions() {
     String d = device.trim().toLowerCase(Locale.ROOT);
     if (!d.equals("cpu") && !d.equals("cuda") && !d.startsWith("cuda:")) {
@@ -55,11 +65,26 @@ final class ModelOptions {
         throw new IllegalArgumentException("--remote needs --remote-model NAME, the model name the server serves"
             + " (vLLM --served-model-name, e.g. meta-llama/Llama-Guard-3-8B)");
       }
-      r = Optional.of(new EngineOptions.Remote(remote, remoteModel, Optional.ofNullable(remoteTokenFile)));
-    } else if (remoteModel != null || remoteTokenFile != null) {
-      throw new IllegalArgumentException("--remote-model and --remote-token-file need --remote URL");
+      r = Optional.of(new EngineOptions.Remote(remote, remoteModel, Optional.ofNullable(remoteTokenFile),
+          Optional.ofNullable(remoteBreakerOpen).map(ModelOptions::breakerOpen)));
+    } else if (remoteModel != null || remoteTokenFile != null || remoteBreakerOpen != null) {
+      throw new IllegalArgumentException("--remote-model, --remote-token-file and --remote-breaker-open need --remote URL");
     }
     return new EngineOptions(model, Optional.ofNullable(family), Optional.ofNullable(taxonomy),
         Optional.ofNullable(policy), d, intraOpThreads, r);
+  }
+
+  static Duration breakerOpen(String spec) {
+    Matcher m = DURATION.matcher(spec.trim().toLowerCase(Locale.ROOT));
+    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      throw new IllegalArgumentException("--remote-breaker-open must be a positive duration like 2s, 500ms or 1m, was '"
+          + spec + "'");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      default -> Duration.ofMinutes(n);
+    };
   }
 }

@@ -28,6 +28,8 @@ final class RemoteEngines {
       }
     }
     remote.tokenFile().ifPresent(f -> b.apiKey(readToken(f)));
+    // 20 reads: the classifier's default window; the flag only changes how long the breaker stays open.
+    remote.breakerOpenFor().ifPresent(d -> b.circuitBreaker(20, d));
     return b.build();
   }
 

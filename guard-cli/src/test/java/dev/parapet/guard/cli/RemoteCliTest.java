@@ -10,6 +10,7 @@ import dev.parapet.guard.onnx.decoder.GuardFamily;
 import dev.parapet.guard.remote.testing.FakeVllmServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,6 +96,23 @@ class RemoteCliTest {
         "--remote-token-file", empty.toString(), "--model", folder.toString(), "hi");
     assertEquals(2, blank.exit(), blank.toString());
     assertTrue(blank.err().contains("is empty"), blank.err());
+    assertEquals(0, fake.requests().size(), "nothing was sent for bad flags");
+  }
+
+  @Test
+  void remoteBreakerOpen_parsesDurations_andRejectsBadOnesWithTheForm() {
+    assertEquals(Duration.ofSeconds(2), ModelOptions.breakerOpen("2s"));
+    assertEquals(Duration.ofMillis(500), ModelOptions.breakerOpen(" 500MS "));
+    assertEquals(Duration.ofMinutes(1), ModelOptions.breakerOpen("1m"));
+    for (String bad : new String[] {"0s", "2", "-1s", "2h", "1.5s"}) {
+      CliRunner.Result r = run("classify", "--remote", fake.baseUrl(), "--remote-model", "m", "--model",
+          folder.toString(), "--remote-breaker-open", bad, "hi");
+      assertEquals(2, r.exit(), bad + ": " + r);
+      assertTrue(r.err().contains("--remote-breaker-open must be a positive duration like 2s"), r.err());
+    }
+    CliRunner.Result orphan = run("classify", "--remote-breaker-open", "2s", "hi");
+    assertEquals(2, orphan.exit(), orphan.toString());
+    assertTrue(orphan.err().contains("need --remote URL"), orphan.err());
     assertEquals(0, fake.requests().size(), "nothing was sent for bad flags");
   }
 }
