@@ -48,19 +48,19 @@ final class LanguageCheck {
         "zu", "zum", "zur", "von", "auf", "für", "dem", "sich", "auch", "kann", "werden", "wird", "bitte", "mache",
         "machen", "zuhause", "hause", "baue", "bauen", "sind", "oder", "aber", "wenn", "mein", "meine",
         "warum", "wer", "dass", "nur", "noch", "sie", "wir", "du", "dir", "mich", "mir", "gibt", "kein"));
-    m.put("pt", Set.of("os", "um", "uma", "que", "não", "é", "da", "dos", "das", "para", "eu", "você", "isso",
+    m.put("pt", Set.of("vc", "pra", "tá", "tô", "ter", "tem", "só", "já", "ainda", "foi", "eles", "minha", "meu", "quem", "esse", "essa", "aqui", "nada", "tudo", "vai", "pq", "ser", "sem", "mesmo", "agora", "bem", "aí", "cara", "vou", "estou", "os", "um", "uma", "que", "não", "é", "da", "dos", "das", "para", "eu", "você", "isso",
         "por", "mais", "muito", "fazer", "posso", "casa", "está", "são", "como", "em", "no", "na", "nos", "ao",
         "também", "ele", "ela", "seu", "sua", "mas", "quando", "onde", "porque", "fabricar", "caseira", "uns"));
-    m.put("it", Set.of("il", "lo", "gli", "che", "del", "della", "per", "con", "una", "sono", "come", "fare",
+    m.put("it", Set.of("di", "non", "ho", "mia", "mio", "sto", "lei", "lui", "loro", "suo", "sua", "dei", "ad", "fa", "sei", "essere", "hanno", "ha", "li", "ne", "nei", "sul", "sulla", "dal", "dalla", "questi", "quello", "quella", "molto", "tutti", "tutto", "voglio", "devo", "dovrei", "farla", "farlo", "il", "lo", "gli", "che", "del", "della", "per", "con", "una", "sono", "come", "fare",
         "posso", "casa", "è", "anche", "questo", "questa", "ma", "più", "perché", "cosa", "dove", "quando", "io",
         "mi", "ti", "si", "ci", "un", "nel", "nella", "degli", "delle", "alla", "fatta", "costruire"));
     m.put("nl", Set.of("het", "een", "van", "ik", "niet", "hoe", "maak", "maken", "thuis", "dat", "wat", "voor",
         "zijn", "bij", "ook", "naar", "en", "je", "jij", "mijn", "waarom", "wie", "dit", "deze", "er", "maar"));
     m.put("id", Set.of("yang", "dan", "ini", "itu", "untuk", "dengan", "tidak", "saya", "bagaimana", "cara",
         "membuat", "apa", "ada", "di", "ke", "dari", "akan", "bisa", "atau", "juga", "sebuah", "rumah"));
-    m.put("sw", Set.of("na", "ya", "kwa", "ni", "wa", "jinsi", "kutengeneza", "nini", "katika", "hii", "je",
+    m.put("sw", Set.of("ku", "hiyo", "huyo", "wao", "sisi", "yangu", "wangu", "zangu", "kuwa", "ili", "hata", "sana", "pia", "bila", "ninawezaje", "nifanye", "ninaweza", "wake", "huu", "hizi", "kwenye", "ambao", "ambayo", "kila", "na", "ya", "kwa", "ni", "wa", "jinsi", "kutengeneza", "nini", "katika", "hii", "je",
         "kuna", "kama", "lakini", "mimi", "wewe", "yake", "nyumbani", "gani", "kufanya", "za", "cha"));
-    m.put("jv", Set.of("lan", "sing", "iku", "ora", "aku", "kanggo", "carane", "kepiye", "piye", "nggawe",
+    m.put("jv", Set.of("ae", "wae", "ngono", "kok", "opo", "sampeyan", "awakmu", "nek", "lek", "gak", "ono", "iso", "kuwi", "dadi", "seng", "gawe", "mbok", "koyok", "kudu", "arep", "ndek", "wes", "ta", "ya", "ning", "supaya", "yen", "bae", "lho", "tak", "lan", "sing", "iku", "ora", "aku", "kanggo", "carane", "kepiye", "piye", "nggawe",
         "kowe", "omah", "karo", "saka", "ing", "iki", "uga", "wis", "bisa", "apa"));
     return Map.copyOf(m);
   }
@@ -258,7 +258,7 @@ final class LanguageCheck {
   }
 
   private static boolean clear(int hits, int rival, int words) {
-    return hits >= 2 && hits * 5 >= words && hits > 2 * rival;
+    return hits >= 2 && hits * 7 >= words && hits > 2 * rival;
   }
 
   private static boolean hasVietnameseLetter(String word) {
