@@ -151,7 +151,10 @@ class EndpointsTest {
     for (String malformed : List.of("{\"input\": ", "not json", "[1,2]", "{\"input\":\"a\"} trailing", "")) {
       Http.Reply r = http.post("/v1/moderations", malformed);
       assertEquals(400, r.status(), malformed);
-      assertNotNull(r.json().get("error").get("message").asText());
+      assertEquals("invalid_request_error", r.json().get("error").get("type").asText(), r.body());
+      assertFalse(r.json().get("error").get("message").asText().isBlank(), r.body());
+      assertFalse(r.body().contains("at dev.") || r.body().contains("at com.") || r.body().contains("Exception"),
+          r.body());
     }
   }
 
@@ -175,6 +178,22 @@ class EndpointsTest {
     Http.Reply r = http.post("/v1/moderations", "{\"input\":\"" + "y".repeat(5000) + "\"}");
     assertEquals(413, r.status(), r.body());
     assertEquals("request_too_large", r.json().get("error").get("code").asText());
+  }
+
+  @Test
+  void bodyCap_chunkedBodyWithoutLength_413WhileReading() {
+    // No Content-Length (chunked): the cap must hold while the body is read, not only by the declared length.
+    byte[] big = ("{\"input\":\"" + "y".repeat(5000) + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Http.Reply r = http.send(http.request("/v1/moderations").header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))
+        .build());
+    assertEquals(413, r.status(), r.body());
+    assertEquals("request_too_large", r.json().get("error").get("code").asText());
+    byte[] small = "{\"input\":\"fine\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Http.Reply ok = http.send(http.request("/v1/moderations").header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(small)))
+        .build());
+    assertEquals(200, ok.status(), "a chunked body under the cap is served: " + ok.body());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.parapet.guard.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import dev.parapet.guard.testing.ScriptedClassifier;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /** Overload, deadline, shutdown and auth, with a blocked deterministic classifier and latches (no sleeps). */
@@ -37,6 +39,40 @@ class LimitsTest {
       assertEquals(200, done.status(), done.body());
       assertFalse(done.json().get("results").get(0).get("flagged").asBoolean());
       assertTrue(http.get("/metrics").body().contains("parapet_errors_total{type=\"server_busy\"} 1.0"));
+    }
+  }
+
+  @Test
+  void boundedQueue_holdsItsCapacity_thenTheNext429s_andTheQueuedRequestIsServed() throws Exception {
+    LatchClassifier c = new LatchClassifier(1);
+    try (Guard guard = Guard.builder().classifier(c).noCache().build();
+         ParapetServer server = ParapetServer.builder(guard).port(0).limits(ServerLimits.builder().workers(1)
+             .queueCapacity(1).build()).build().start()) {
+      Http http = new Http(server.uri());
+      CompletableFuture<Http.Reply> held = http.postAsync("/v1/moderations", "{\"input\":\"hold this\"}");
+      assertTrue(c.entered.await(30, TimeUnit.SECONDS), "the held check never started");
+      CompletableFuture<Http.Reply> queued = http.postAsync("/v1/moderations", "{\"input\":\"queued\"}");
+      awaitMetric(http, "parapet_queue_depth 1.0"); // the second request waits in the queue
+      Http.Reply busy = http.post("/v1/moderations", "{\"input\":\"one too many\"}");
+      assertEquals(429, busy.status(), busy.body());
+      assertNotNull(busy.header("Retry-After"), "429 says when to retry");
+      assertFalse(queued.isDone(), "the queued request waits for the worker");
+      c.release.countDown();
+      assertEquals(200, held.get(30, TimeUnit.SECONDS).status());
+      Http.Reply q = queued.get(30, TimeUnit.SECONDS);
+      assertEquals(200, q.status(), q.body());
+      assertFalse(q.json().get("results").get(0).get("parapet").has("failure"), q.body());
+    }
+  }
+
+  /** Polls /metrics until it contains {@code line} (bounded; the state is reached by the server, not by time). */
+  private static void awaitMetric(Http http, String line) {
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!http.get("/metrics").body().contains(line)) {
+      if (System.nanoTime() > giveUp) {
+        throw new AssertionError("/metrics never showed '" + line + "'");
+      }
+      Thread.onSpinWait();
     }
   }
 
@@ -73,7 +109,16 @@ class LimitsTest {
           "{\"messages\":[{\"role\":\"user\",\"content\":\"hold on\"}]}");
       assertTrue(c.entered.await(30, TimeUnit.SECONDS));
       CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
-      assertFalse(closing.isDone(), "close returned while a request was still running");
+      // Wait until close has stopped accepting (so it is past the point where a non-graceful stop would drop the
+      // held request), then give a close that does not wait a bounded chance to finish: it must not.
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (accepts(http)) {
+        assertTrue(System.nanoTime() < giveUp, "close never stopped accepting connections");
+        Thread.onSpinWait();
+      }
+      assertThrows(TimeoutException.class, () -> closing.get(1, TimeUnit.SECONDS),
+          "close returned while a request was still running");
+      assertFalse(inFlight.isDone(), "the in-flight request was answered (or dropped) before it finished");
       c.release.countDown();
       Http.Reply r = inFlight.get(30, TimeUnit.SECONDS);
       assertEquals(200, r.status(), r.body());
@@ -81,6 +126,32 @@ class LimitsTest {
       closing.get(30, TimeUnit.SECONDS);
       server.close(); // idempotent
       assertThrows(AssertionError.class, () -> http.get("/healthz"), "a closed server accepts no connections");
+    }
+  }
+
+  private static boolean accepts(Http http) {
+    try {
+      http.get("/healthz");
+      return true;
+    } catch (AssertionError refused) {
+      return false;
+    }
+  }
+
+  @Test
+  void bearerToken_prefixLongerOtherSchemeOrBare_all401() {
+    try (Guard guard = Guard.builder().classifier(ScriptedClassifier.safe()).noCache().build();
+         ParapetServer server = ParapetServer.builder(guard).port(0).token("s3cret-token").build().start()) {
+      Http http = new Http(server.uri());
+      for (String auth : new String[] {"Bearer s3cret-tok", "Bearer s3cret-token2", "Bearer ", "Basic s3cret-token",
+          "s3cret-token", "Bearer S3CRET-TOKEN"}) {
+        Http.Reply r = http.send(http.request("/v1/moderations").header("Authorization", auth)
+            .header("Content-Type", "application/json")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"input\":\"hi\"}")).build());
+        assertEquals(401, r.status(), auth);
+        assertEquals("{\"error\":{\"message\":\"unauthorized\",\"type\":\"authentication_error\",\"param\":null,"
+            + "\"code\":\"unauthorized\"}}", r.body().strip(), "the same 401 body whatever was wrong: " + auth);
+      }
     }
   }
 
