@@ -1,7 +1,6 @@
 package dev.parapet.guard.bench;
 
 import dev.parapet.guard.Guard;
-import dev.parapet.guard.Verdict;
 import dev.parapet.guard.onnx.encoder.EncoderGuardClassifier;
 import dev.parapet.guard.policy.Policy;
 import dev.parapet.guard.text.TextViews;
@@ -78,18 +77,18 @@ public class ViewCostBenchmark {
   @Benchmark
   @OperationsPerInvocation(N)
   public void viewsOn(Blackhole bh) {
-    for (String p : PROMPTS) {
-      Verdict v = on.checkPrompt(p);
-      bh.consume(v);
-    }
+    checkEach(on, bh);
   }
 
   @Benchmark
   @OperationsPerInvocation(N)
   public void viewsOff(Blackhole bh) {
+    checkEach(off, bh);
+  }
+
+  private static void checkEach(Guard guard, Blackhole bh) {
     for (String p : PROMPTS) {
-      Verdict v = off.checkPrompt(p);
-      bh.consume(v);
+      bh.consume(guard.checkPrompt(p));
     }
   }
 
