@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.parapet.guard.policy.FailureMode;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.policy.Policy;
 import dev.parapet.guard.spi.Cancellation;
 import dev.parapet.guard.spi.Capability;
@@ -710,7 +711,8 @@ final class DefaultGuard implements Guard {
       notes.add("classifier-truncated: " + t.keptLength() + " of " + t.originalLength() + " " + t.unit()
           + " read (" + t.strategy() + ")");
     }
-    Decision d = triggered.isEmpty() ? Decision.ALLOW : toDecision(triggered);
+    // triggered is sorted most severe first
+    Decision d = triggered.isEmpty() ? Decision.ALLOW : Decision.of(triggered.get(0).action());
     Verdict.Builder v = base(target, t0).decision(d).triggered(triggered).scores(s).cached(cached).notes(notes);
     String cut = judgedTextCut(inputNotes);
     if (cut != null && d != Decision.BLOCK) {
@@ -734,18 +736,6 @@ final class DefaultGuard implements Guard {
       }
     }
     return null;
-  }
-
-  private static Decision toDecision(List<Triggered> triggered) {
-    // triggered is sorted most severe first
-    switch (triggered.get(0).action()) {
-      case BLOCK:
-        return Decision.BLOCK;
-      case FLAG:
-        return Decision.FLAG;
-      default:
-        return Decision.ALLOW;
-    }
   }
 
   Verdict failureVerdict(TextNormalizer.Result p, Attempt<?> a, long t0) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.spi.Scores;
 import java.time.Duration;
 import java.util.List;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parapet.guard.policy.Action;
 import dev.parapet.guard.policy.FailureMode;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.spi.Scores;
 import dev.parapet.guard.spi.Truncation;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.parapet.guard.Conversation;
 import dev.parapet.guard.Guard;
-import dev.parapet.guard.Triggered;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.Verdict;
 import java.util.function.Function;
 

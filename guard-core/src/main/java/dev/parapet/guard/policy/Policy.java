@@ -153,16 +153,20 @@ public final class Policy {
    * @param scores the classifier's scores
    * @param taxonomy the taxonomy the scores refer to (for category names; codes it lacks are named by code)
    */
-  public java.util.List<dev.parapet.guard.Triggered> triggered(
+  public java.util.List<Triggered> triggered(
       dev.parapet.guard.spi.Scores scores, Taxonomy taxonomy) {
     requireNonNull(scores, "scores");
     requireNonNull(taxonomy, "taxonomy");
     return PolicyEvaluator.triggered(this, scores, taxonomy);
   }
 
-  /** The decision for {@code scores}: the most severe action among {@link #triggered}, ALLOW when none. */
-  public dev.parapet.guard.Decision decide(dev.parapet.guard.spi.Scores scores, Taxonomy taxonomy) {
-    return PolicyEvaluator.decision(triggered(scores, taxonomy));
+  /**
+   * The most severe action among {@link #triggered} for {@code scores}, ALLOW when none fired. The verdict's
+   * decision is {@code Decision.of(decide(scores, taxonomy))} (the mapping lives beside {@code Decision}, so this
+   * package never depends on the guard's).
+   */
+  public Action decide(dev.parapet.guard.spi.Scores scores, Taxonomy taxonomy) {
+    return PolicyEvaluator.mostSevere(triggered(scores, taxonomy));
   }
 
   /** The effective P(unsafe): unsafe, plus controversial in STRICT mode (capped at 1). */

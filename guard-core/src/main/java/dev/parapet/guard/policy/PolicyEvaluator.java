@@ -1,7 +1,7 @@
 package dev.parapet.guard.policy;
 
 import dev.parapet.guard.Decision;
-import dev.parapet.guard.Triggered;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.spi.Scores;
 import dev.parapet.guard.taxonomy.Category;
 import dev.parapet.guard.taxonomy.Taxonomy;
@@ -100,21 +100,14 @@ final class PolicyEvaluator {
     return List.copyOf(out);
   }
 
-  static Decision decision(List<Triggered> triggered) {
+  static Action mostSevere(List<Triggered> triggered) {
     Action most = Action.ALLOW;
     for (Triggered t : triggered) {
       if (t.action().compareTo(most) > 0) {
         most = t.action();
       }
     }
-    switch (most) {
-      case BLOCK:
-        return Decision.BLOCK;
-      case FLAG:
-        return Decision.FLAG;
-      default:
-        return Decision.ALLOW;
-    }
+    return most;
   }
 
   private static String nameOf(Taxonomy taxonomy, String code) {

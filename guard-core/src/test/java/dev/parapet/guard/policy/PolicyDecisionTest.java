@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.guard.Decision;
-import dev.parapet.guard.Triggered;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.spi.Scores;
 import dev.parapet.guard.taxonomy.Taxonomies;
 import dev.parapet.guard.taxonomy.Taxonomy;
@@ -22,7 +22,7 @@ class PolicyDecisionTest {
   @Test
   void decide_allScoresBelowThresholds_allows() {
     Scores s = Scores.builder().unsafe(0.2).category("S1", 0.1).category("S2", 0.1).build();
-    assertEquals(Decision.ALLOW, Policy.defaults().decide(s, LG3));
+    assertEquals(Decision.ALLOW, Decision.of(Policy.defaults().decide(s, LG3)));
     assertEquals(List.of(), Policy.defaults().triggered(s, LG3));
   }
 
@@ -33,7 +33,7 @@ class PolicyDecisionTest {
     assertEquals(List.of("S1"), codes(t));
     assertEquals("Violent Crimes", t.get(0).name());
     assertEquals(0.5, t.get(0).threshold());
-    assertEquals(Decision.BLOCK, Policy.defaults().decide(s, LG3));
+    assertEquals(Decision.BLOCK, Decision.of(Policy.defaults().decide(s, LG3)));
   }
 
   @Test
@@ -56,26 +56,26 @@ class PolicyDecisionTest {
   void decide_attributionUsesTheTopCategorysOwnThreshold() {
     Policy p = PolicySpec.parse("S2=flag@0.9");
     Scores s = Scores.builder().unsafe(0.8).category("S1", 0.35).category("S2", 0.45).build();
-    assertEquals(Decision.ALLOW, p.decide(s, LG3)); // 0.8 < S2's 0.9; S1 is not the top category
+    assertEquals(Decision.ALLOW, Decision.of(p.decide(s, LG3))); // 0.8 < S2's 0.9; S1 is not the top category
   }
 
   @Test
   void decide_noCategoryScores_usesDefaultRuleOnUnsafe() {
-    assertEquals(Decision.BLOCK, Policy.defaults().decide(Scores.of(0.7), LG3));
-    assertEquals(Decision.ALLOW, Policy.defaults().decide(Scores.of(0.3), LG3));
+    assertEquals(Decision.BLOCK, Decision.of(Policy.defaults().decide(Scores.of(0.7), LG3)));
+    assertEquals(Decision.ALLOW, Decision.of(Policy.defaults().decide(Scores.of(0.3), LG3)));
     List<Triggered> t = Policy.defaults().triggered(Scores.of(0.7), LG3);
     assertEquals("unsafe", t.get(0).code());
-    assertEquals(Decision.FLAG, PolicySpec.parse("default=flag@0.6").decide(Scores.of(0.7), LG3));
-    assertEquals(Decision.ALLOW, PolicySpec.parse("default=off").decide(Scores.of(0.99), LG3));
+    assertEquals(Decision.FLAG, Decision.of(PolicySpec.parse("default=flag@0.6").decide(Scores.of(0.7), LG3)));
+    assertEquals(Decision.ALLOW, Decision.of(PolicySpec.parse("default=off").decide(Scores.of(0.99), LG3)));
   }
 
   @Test
   void decide_strictSeverity_countsControversialAsUnsafe() {
     Scores s = Scores.builder().unsafe(0.3).controversial(0.3).build();
-    assertEquals(Decision.BLOCK, Policy.defaults().decide(s, LG3));
+    assertEquals(Decision.BLOCK, Decision.of(Policy.defaults().decide(s, LG3)));
     assertEquals(0.6, Policy.defaults().effectiveUnsafe(s), 1e-12);
     Policy loose = PolicySpec.parse("severity=loose");
-    assertEquals(Decision.ALLOW, loose.decide(s, LG3));
+    assertEquals(Decision.ALLOW, Decision.of(loose.decide(s, LG3)));
     assertEquals(0.3, loose.effectiveUnsafe(s), 1e-12);
   }
 
@@ -88,14 +88,14 @@ class PolicyDecisionTest {
     assertEquals(List.of("S10", "S6"), codes(t));
     assertEquals(Action.BLOCK, t.get(0).action());
     assertEquals(0.6, t.get(1).score(), 1e-12);
-    assertEquals(Decision.BLOCK, p.decide(s, LG3));
+    assertEquals(Decision.BLOCK, Decision.of(p.decide(s, LG3)));
   }
 
   @Test
   void decide_onlyFlagRulesFire_flags() {
     Policy p = PolicySpec.parse("S6=flag@0.3");
     Scores s = Scores.builder().unsafe(0.4).category("S6", 0.35).build();
-    assertEquals(Decision.FLAG, p.decide(s, LG3));
+    assertEquals(Decision.FLAG, Decision.of(p.decide(s, LG3)));
   }
 
   @Test

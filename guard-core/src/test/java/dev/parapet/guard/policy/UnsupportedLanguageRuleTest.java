@@ -35,17 +35,17 @@ class UnsupportedLanguageRuleTest {
   @Test
   void decide_unsupportedLanguage_raisesButNeverLowers() {
     var tax = Taxonomies.llamaGuard3();
-    assertEquals(Decision.FLAG, Policy.defaults().decide(FOREIGN_LOW, tax));
-    assertEquals(Decision.BLOCK, PolicySpec.parse("unsupported-language=block").decide(FOREIGN_LOW, tax));
-    assertEquals(Decision.ALLOW, PolicySpec.parse("unsupported-language=allow").decide(FOREIGN_LOW, tax));
-    assertEquals(Decision.BLOCK, PolicySpec.parse("unsupported-language=allow").decide(FOREIGN_HIGH, tax));
-    assertEquals(Decision.BLOCK, Policy.defaults().decide(FOREIGN_HIGH, tax));
-    assertEquals(Decision.ALLOW, Policy.defaults().decide(Scores.of(0.1), tax));
+    assertEquals(Decision.FLAG, Decision.of(Policy.defaults().decide(FOREIGN_LOW, tax)));
+    assertEquals(Decision.BLOCK, Decision.of(PolicySpec.parse("unsupported-language=block").decide(FOREIGN_LOW, tax)));
+    assertEquals(Decision.ALLOW, Decision.of(PolicySpec.parse("unsupported-language=allow").decide(FOREIGN_LOW, tax)));
+    assertEquals(Decision.BLOCK, Decision.of(PolicySpec.parse("unsupported-language=allow").decide(FOREIGN_HIGH, tax)));
+    assertEquals(Decision.BLOCK, Decision.of(Policy.defaults().decide(FOREIGN_HIGH, tax)));
+    assertEquals(Decision.ALLOW, Decision.of(Policy.defaults().decide(Scores.of(0.1), tax)));
   }
 
   @Test
   void decide_tokenPoorScores_triggerNothing() {
     Scores s = Scores.builder().unsafe(0.95).note(Scores.TOKEN_POOR + ": no word to judge").build();
-    assertEquals(Decision.ALLOW, Policy.defaults().decide(s, Taxonomies.llamaGuard3()));
+    assertEquals(Decision.ALLOW, Decision.of(Policy.defaults().decide(s, Taxonomies.llamaGuard3())));
   }
 }

@@ -1,6 +1,6 @@
 package dev.parapet.guard.langchain4j;
 
-import dev.parapet.guard.Triggered;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.Verdict;
 import java.lang.System.Logger.Level;
 import java.util.Locale;

@@ -9,7 +9,7 @@ import dev.langchain4j.model.moderation.ModerationResponse;
 import dev.parapet.guard.Conversation;
 import dev.parapet.guard.Decision;
 import dev.parapet.guard.Guard;
-import dev.parapet.guard.Triggered;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.Verdict;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -9,7 +9,7 @@ import dev.parapet.guard.Failure;
 import dev.parapet.guard.Guard;
 import dev.parapet.guard.Target;
 import dev.parapet.guard.Ticker;
-import dev.parapet.guard.Triggered;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.policy.FailureMode;
 import dev.parapet.guard.policy.Policy;

@@ -3,7 +3,7 @@ package dev.parapet.guard.server;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.guard.Decision;
-import dev.parapet.guard.Triggered;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.taxonomy.Taxonomy;
 import java.util.LinkedHashMap;

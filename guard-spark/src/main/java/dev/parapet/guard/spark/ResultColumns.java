@@ -1,7 +1,7 @@
 package dev.parapet.guard.spark;
 
 import dev.parapet.guard.Decision;
-import dev.parapet.guard.Triggered;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.policy.FailureMode;
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.guard.Conversation;
 import dev.parapet.guard.Guard;
-import dev.parapet.guard.Triggered;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.Turn;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.policy.PolicySpec;

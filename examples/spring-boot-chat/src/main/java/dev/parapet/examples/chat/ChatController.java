@@ -1,6 +1,6 @@
 package dev.parapet.examples.chat;
 
-import dev.parapet.guard.Triggered;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.spring.ai.ParapetAdvisor;
 import java.util.List;

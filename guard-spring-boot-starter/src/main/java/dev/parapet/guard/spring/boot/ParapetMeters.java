@@ -1,7 +1,7 @@
 package dev.parapet.guard.spring.boot;
 
 import dev.parapet.guard.Conversation;
-import dev.parapet.guard.Triggered;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.event.GuardListener;
 import io.micrometer.core.instrument.Counter;

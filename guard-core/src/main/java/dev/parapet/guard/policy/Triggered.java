@@ -1,8 +1,6 @@
-package dev.parapet.guard;
+package dev.parapet.guard.policy;
 
 import static java.util.Objects.requireNonNull;
-
-import dev.parapet.guard.policy.Action;
 
 /**
  * A category whose rule fired. Immutable and thread-safe.
