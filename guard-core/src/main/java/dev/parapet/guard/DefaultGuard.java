@@ -2,10 +2,6 @@ package dev.parapet.guard;
 
 import static java.util.Objects.requireNonNull;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.parapet.guard.policy.FailureMode;
-import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.policy.Policy;
 import dev.parapet.guard.spi.Cancellation;
 import dev.parapet.guard.spi.Capability;
@@ -17,6 +13,7 @@ import dev.parapet.guard.spi.Scores;
 import dev.parapet.guard.stream.StreamOptions;
 import dev.parapet.guard.stream.StreamingSession;
 import dev.parapet.guard.taxonomy.Taxonomy;
+import dev.parapet.guard.text.InputNotes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,112 +22,80 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
- * The {@link Guard} implementation. Thread-safe: every field is final and immutable or concurrent (the Caffeine
- * cache, the closed flag); per-call state lives on the stack.
+ * The {@link Guard} implementation: the order of a check (normalize, empty input, cache, classify, verdict,
+ * listeners). Where work runs and for how long is {@link TimedRunner}'s job, the cache and its single-flight
+ * runs {@link ScoreCache}'s, building verdicts {@link VerdictFactory}'s. Thread-safe: every field is final and
+ * immutable or concurrent; per-call state lives on the stack.
  */
 final class DefaultGuard implements Guard {
   private static final System.Logger LOG = System.getLogger(Guard.class.getName());
-  private static final AtomicInteger POOL_IDS = new AtomicInteger();
 
-  /** Texts longer than this (all turns together) are keyed by a SHA-256 digest instead of held in the key. */
-  static final int KEY_INLINE_CHARS = 2048;
-
-  /**
-   * Cache key: classifier id + effective taxonomy hash + the normalized turns (roles and texts), held as the
-   * turn list when short, else as a SHA-256 digest of them, so a full cache of long inputs stays small.
-   */
-  record CacheKey(String classifierId, String taxonomyHash, Object content) {}
-
-  final Classifier classifier;
-  private final Classifier unwrapped;
-  final ClassifierInfo info;
-  private final boolean ownsClassifier;
-  private final AtomicBoolean classifierOwnerClosed;
-  final Executor executor;
-  private final ExecutorService ownedPool;
-  private final Taxonomy taxonomy;
-  final Taxonomy effectiveTaxonomy;
-  final Policy policy;
-  private final Cache<CacheKey, Scores> cache;
-  /** Concurrent identical cache misses share one classification; null when the cache is off. */
-  private final SingleFlight flights;
-  final Duration timeout;
-  final Listeners listeners;
-  final Ticker ticker;
-  final TextNormalizer normalizer;
-  private final StreamOptions streamOptions;
-  private final Guard.Builder settings;
-  private final AtomicBoolean closed = new AtomicBoolean();
-  /** Work in progress, cancelled and awaited by close() before the classifier is freed. */
-  final InFlight inFlight = new InFlight();
   /** How long close() waits for cancelled work to return before leaving the classifier to the last of it. */
   static final Duration CLOSE_DRAIN = Duration.ofSeconds(10);
 
-  private DefaultGuard(Guard.Builder b, Classifier classifier, boolean ownsClassifier) {
+  /** The settings it was built with, the classifier it actually uses included (for newBuilder()). */
+  private final GuardSettings settings;
+  /** The classifier as given, and wrapped with the text views and the input notes (what checks call). */
+  private final Classifier unwrapped;
+  private final Classifier classifier;
+  private final ClassifierInfo info;
+  private final Taxonomy taxonomy;
+  private final Taxonomy effectiveTaxonomy;
+  private final Policy policy;
+  /** Null when the cache is off. */
+  private final ScoreCache cache;
+  private final Listeners listeners;
+  private final TextNormalizer normalizer;
+  private final VerdictFactory verdicts;
+  private final TimedRunner runner;
+  private final GuardState state;
+
+  private DefaultGuard(GuardSettings s) {
+    this.settings = s;
+    this.unwrapped = s.classifier();
     // The one hook of the text views: the judged turn's views are scored with it, max per category; outside it
     // the judged text's own notes (token-poor, unsupported language), which the policy reads.
-    this.classifier = dev.parapet.guard.text.InputNotes.wrap(b.textViews.wrap(classifier));
-    this.ownsClassifier = ownsClassifier;
-    this.classifierOwnerClosed = b.classifierOwnerClosed;
-    this.info = requireNonNull(classifier.info(), "classifier.info()");
-    this.taxonomy = b.taxonomy != null ? b.taxonomy : info.taxonomy();
-    b.policy.validateAgainst(taxonomy);
-    this.policy = b.policy;
+    this.classifier = InputNotes.wrap(s.textViews().wrap(unwrapped));
+    this.info = requireNonNull(unwrapped.info(), "classifier.info()");
+    this.taxonomy = s.taxonomy() != null ? s.taxonomy() : info.taxonomy();
+    s.policy().validateAgainst(taxonomy);
+    this.policy = s.policy();
     this.effectiveTaxonomy = policy.effectiveTaxonomy(taxonomy);
     if (!info.supports(Capability.CUSTOM_TAXONOMY) && !info.taxonomy().codes().containsAll(taxonomy.codes())) {
       LOG.log(System.Logger.Level.WARNING, "classifier " + info.id() + " does not declare CUSTOM_TAXONOMY, but "
           + "taxonomy " + taxonomy.name() + " has codes outside its own " + info.taxonomy().codes()
           + "; scores for those categories may be meaningless");
     }
-    this.cache = makeCache(b);
-    this.flights = cache == null ? null : new SingleFlight();
-    this.timeout = b.timeout;
-    this.listeners = new Listeners(b.listeners);
-    this.ticker = b.ticker;
-    this.normalizer = new TextNormalizer(b.maxInputChars);
-    this.streamOptions = b.streamOptions;
-    if (b.executor != null) {
-      this.executor = b.executor;
-      this.ownedPool = null;
+    if (!s.cacheEnabled()) {
+      this.cache = null;
+    } else if (s.sharedCache() != null) {
+      this.cache = s.sharedCache().sharedWithNewFlights();
     } else {
-      // Threads start lazily, so a pool per guard (derived ones included) costs nothing until used.
-      this.ownedPool = newPool();
-      this.executor = ownedPool;
+      this.cache = ScoreCache.create(s.cacheMaximumSize(), s.cacheExpireAfterWrite(), s.ticker());
     }
-    this.settings = b.copy();
-    this.settings.classifier = classifier;
-    this.unwrapped = classifier;
+    this.listeners = new Listeners(s.listeners());
+    this.normalizer = new TextNormalizer(s.maxInputChars());
+    this.verdicts = new VerdictFactory(info.id(), taxonomy, effectiveTaxonomy, policy, s.ticker());
+    this.runner = new TimedRunner(s.executor(), s.timeout());
+    this.state = new GuardState(info.id(), s.classifierOwnerClosed());
   }
 
-  static Guard create(Guard.Builder b) {
-    Classifier c = b.classifier;
-    boolean owns = b.ownsClassifier;
-    if (c == null) {
-      c = loadDefaultClassifier();
-      owns = true;
+  static Guard create(GuardSettings s) {
+    if (s.classifier() != null) {
+      return new DefaultGuard(s);
     }
+    Classifier c = loadDefaultClassifier();
     try {
-      return new DefaultGuard(b, c, owns);
+      return new DefaultGuard(s.withClassifier(c, true));
     } catch (RuntimeException | Error e) {
-      if (b.classifier == null) {
-        c.close(); // we created it; nobody else will close it
-      }
+      c.close(); // we created it; nobody else will close it
       throw e;
     }
   }
@@ -154,46 +119,16 @@ final class DefaultGuard implements Guard {
         + "; add dev.parapet:guard-onnx (which bundles the default model) or call classifier(...)");
   }
 
-  @SuppressWarnings("unchecked")
-  private static Cache<CacheKey, Scores> makeCache(Guard.Builder b) {
-    if (!b.cacheEnabled) {
-      return null;
-    }
-    if (b.sharedCache != null) {
-      return (Cache<CacheKey, Scores>) b.sharedCache;
-    }
-    // Maintenance (eviction) on the calling thread: no work on ForkJoinPool.commonPool behind the user's back,
-    // and the bound holds when a call returns rather than "eventually".
-    Caffeine<Object, Object> c = Caffeine.newBuilder().maximumSize(b.cacheMaximumSize).recordStats()
-        .executor(Runnable::run);
-    if (b.cacheExpireAfterWrite != null) {
-      Ticker t = b.ticker;
-      c.expireAfterWrite(b.cacheExpireAfterWrite).ticker(t::read);
-    }
-    return c.build();
-  }
-
-  private static ExecutorService newPool() {
-    int n = Math.max(2, Runtime.getRuntime().availableProcessors());
-    int id = POOL_IDS.incrementAndGet();
-    AtomicInteger threads = new AtomicInteger();
-    ThreadFactory f = r -> {
-      Thread t = new Thread(r, "parapet-guard-" + id + "-" + threads.incrementAndGet());
-      t.setDaemon(true); // a forgotten close() must not keep the JVM alive
-      return t;
-    };
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), f);
-    pool.allowCoreThreadTimeOut(true);
-    return pool;
-  }
-
   // ---------------------------------------------------------------- API
 
   @Override
   public Verdict check(Conversation conversation) {
     requireNonNull(conversation, "conversation");
-    ensureOpen();
-    return runCheck(conversation, Cancellation.create(), true, null, true);
+    state.ensureOpen();
+    long t0 = verdicts.start();
+    listeners.checkStarted(conversation);
+    Verdict v = judge(conversation, Cancellation.create(), t0, this::classifyWaiting, () -> false);
+    return finish(conversation, v);
   }
 
   @Override
@@ -214,26 +149,26 @@ final class DefaultGuard implements Guard {
     for (int i = 0; i < conversations.size(); i++) {
       requireNonNull(conversations.get(i), "conversations[" + i + "]");
     }
-    ensureOpen();
-    long t0 = ticker.read();
+    state.ensureOpen();
+    long t0 = verdicts.start();
     int n = conversations.size();
     Verdict[] out = new Verdict[n];
     TextNormalizer.Result[] prepared = new TextNormalizer.Result[n];
-    Map<CacheKey, List<Integer>> misses = new LinkedHashMap<>();
+    Map<ScoreCache.Key, List<Integer>> misses = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
       Conversation c = conversations.get(i);
       listeners.checkStarted(c);
       TextNormalizer.Result p = normalizer.normalize(c);
       prepared[i] = p;
       if (p.emptyJudgedText()) {
-        out[i] = finish(c, emptyVerdict(p, t0));
+        out[i] = finish(c, verdicts.empty(target(p), p.notes(), t0));
         continue;
       }
-      CacheKey key = key(p);
+      ScoreCache.Key key = key(p);
       Scores hit = cache == null ? null : cache.getIfPresent(key);
       if (hit != null) {
         listeners.cacheHit(c);
-        out[i] = finish(c, verdict(p, hit, true, t0));
+        out[i] = finish(c, verdicts.judged(target(p), p.notes(), hit, true, t0));
       } else {
         misses.computeIfAbsent(key, k -> new ArrayList<>(1)).add(i);
       }
@@ -244,16 +179,16 @@ final class DefaultGuard implements Guard {
       for (List<Integer> idx : misses.values()) {
         requests.add(new ClassificationRequest(prepared[idx.get(0)].conversation(), effectiveTaxonomy, cancel));
       }
-      Attempt<List<Scores>> a = attempt(() -> {
+      Attempt<List<Scores>> a = runner.runWaiting(() -> {
         List<Scores> s = classifier.classifyBatch(requests);
         if (s == null || s.size() != requests.size()) {
           throw new ClassificationException("classifier " + info.id() + " returned "
               + (s == null ? "null" : s.size() + " scores") + " for a batch of " + requests.size());
         }
         return s;
-      }, cancel, timeout);
+      }, cancel);
       int k = 0;
-      for (Map.Entry<CacheKey, List<Integer>> e : misses.entrySet()) {
+      for (Map.Entry<ScoreCache.Key, List<Integer>> e : misses.entrySet()) {
         Scores s = a.ok() ? a.value.get(k) : null;
         if (a.ok() && s == null) {
           a = Attempt.failed(Failure.Kind.CLASSIFIER_ERROR,
@@ -264,11 +199,12 @@ final class DefaultGuard implements Guard {
         }
         for (int i : e.getValue()) {
           Conversation c = conversations.get(i);
+          TextNormalizer.Result p = prepared[i];
           if (s != null) {
-            out[i] = finish(c, verdict(prepared[i], s, false, t0));
+            out[i] = finish(c, verdicts.judged(target(p), p.notes(), s, false, t0));
           } else {
             listeners.classifierFailed(c, a.error);
-            out[i] = finish(c, failureVerdict(prepared[i], a, t0));
+            out[i] = finish(c, verdicts.failed(target(p), p.notes(), a, t0));
           }
         }
         k++;
@@ -280,105 +216,47 @@ final class DefaultGuard implements Guard {
   @Override
   public CompletableFuture<Verdict> checkAsync(Conversation conversation) {
     requireNonNull(conversation, "conversation");
-    ensureOpen();
-    Cancellation cancel = Cancellation.create();
-    InFlight.Ticket ticket = inFlight.enter(cancel);
-    if (ticket == null) {
-      throw new IllegalStateException("this Guard is closed; build a new one");
-    }
-    AtomicBoolean done = new AtomicBoolean();
-    CheckFuture result = new CheckFuture();
-    // Started on the caller's thread: a task that times out while still queued never runs, yet its check
-    // started (and finishes with a TIMEOUT verdict below).
-    listeners.checkStarted(conversation);
-    InFlight.TrackedTask<Verdict> task = new InFlight.TrackedTask<>(() -> {
-      // The classification runs right here on the executor thread; the timeout (if any) is enforced below by
-      // cancelling this task, so no second executor thread is needed (which could deadlock a bounded pool).
-      ensureOpen(); // a user-supplied executor may run it after close()
-      Verdict v = runCheck(conversation, cancel, false, done, false);
-      if (v != null) {
-        result.complete(v);
-      }
-      return v;
-    }, ticket) {
+    state.ensureOpen();
+    return runner.async(new TimedRunner.AsyncCheck<>() {
       @Override
-      void completed() {
-        if (isCancelled()) {
-          // Cancelled by close() while queued, or by the caller (future.cancel) (a timeout cancels only after
-          // taking `done`).
-          if (done.compareAndSet(false, true)) {
-            result.completeExceptionally(new IllegalStateException("the Guard was closed before this check ran"));
-          }
-        } else {
-          try {
-            get();
-          } catch (ExecutionException e) {
-            if (done.compareAndSet(false, true)) {
-              result.completeExceptionally(e.getCause());
-            }
-          } catch (InterruptedException | CancellationException e) {
-            // not reached: completed() runs after completion
-          }
-        }
+      public void accepted() {
+        listeners.checkStarted(conversation);
       }
-    };
-    // future.cancel(true) stops the work: the Cancellation terminates a native run, the interrupt the rest.
-    result.onCancel = () -> {
-      done.set(true);
-      cancel.cancel();
-      task.cancel(true);
-    };
-    try {
-      executor.execute(task);
-    } catch (RejectedExecutionException e) {
-      done.set(true); // before cancelling the task, whose completion would otherwise answer
-      task.cancel(false); // never ran: leaves the in-flight set
-      ensureOpen(); // closed meanwhile: ISE, as documented
-      // A saturated user executor: the same outcome as a sync check whose hop is rejected.
-      long t0 = ticker.read();
-      listeners.classifierFailed(conversation, e);
-      Verdict v = failureVerdict(normalizer.normalize(conversation), Attempt.failed(Failure.Kind.CANCELLED, e), t0);
-      listeners.checkFinished(conversation, v);
-      result.complete(v);
-      return result;
-    }
-    if (timeout != null) {
-      CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
-        if (!result.isDone() && done.compareAndSet(false, true)) {
-          cancel.cancel();
-          task.cancel(true);
-          long t0 = ticker.read();
-          TimeoutException te = new TimeoutException("classification did not finish within " + timeout);
-          listeners.classifierFailed(conversation, te);
-          TextNormalizer.Result p = normalizer.normalize(conversation);
-          Verdict v = failureVerdict(p, Attempt.failed(Failure.Kind.TIMEOUT, te), t0).toBuilder()
-              .latency(timeout).build();
-          listeners.checkFinished(conversation, v);
-          result.complete(v);
+
+      @Override
+      public Verdict run(Cancellation cancel, AtomicBoolean answered) {
+        state.ensureOpen(); // a user-supplied executor may run it after close()
+        long t0 = verdicts.start();
+        Verdict v = judge(conversation, cancel, t0, DefaultGuard.this::classifyHere, answered::get);
+        if (v == null || !answered.compareAndSet(false, true)) {
+          return null; // the async timeout already answered
         }
-      });
-    }
-    return result;
-  }
-
-  /** The future of {@link #checkAsync}: cancelling it cancels the check's work. */
-  static final class CheckFuture extends CompletableFuture<Verdict> {
-    volatile Runnable onCancel;
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean cancelled = super.cancel(mayInterruptIfRunning);
-      Runnable r = onCancel;
-      if (cancelled && r != null) {
-        r.run();
+        return finish(conversation, v);
       }
-      return cancelled;
-    }
+
+      @Override
+      public Verdict rejected(RejectedExecutionException e) {
+        state.ensureOpen(); // closed meanwhile: ISE, as documented
+        // A saturated user executor: the same outcome as a sync check whose hop is rejected.
+        long t0 = verdicts.start();
+        listeners.classifierFailed(conversation, e);
+        TextNormalizer.Result p = normalizer.normalize(conversation);
+        Attempt<Verdict> a = Attempt.failed(Failure.Kind.CANCELLED, e);
+        return finish(conversation, verdicts.failed(target(p), p.notes(), a, t0));
+      }
+
+      @Override
+      public Verdict timedOut(TimeoutException e) {
+        listeners.classifierFailed(conversation, e);
+        TextNormalizer.Result p = normalizer.normalize(conversation);
+        return finish(conversation, verdicts.timedOut(target(p), p.notes(), e, runner.timeout()));
+      }
+    });
   }
 
   @Override
   public StreamingSession openStream(Conversation promptConversation) {
-    return openStream(promptConversation, streamOptions);
+    return openStream(promptConversation, settings.streamOptions());
   }
 
   @Override
@@ -389,18 +267,14 @@ final class DefaultGuard implements Guard {
       throw new IllegalArgumentException("openStream takes the conversation the response answers, ending with "
           + "the user's turn; this one ends with the assistant's: " + promptConversation);
     }
-    ensureOpen();
-    return new DefaultStreamingSession(this, promptConversation, options);
+    state.ensureOpen();
+    return new DefaultStreamingSession(new DefaultStreamingSession.Context(normalizer, classifier,
+        effectiveTaxonomy, listeners, runner, verdicts, state), promptConversation, options);
   }
 
   @Override
   public CacheStats cacheStats() {
-    if (cache == null) {
-      return CacheStats.EMPTY;
-    }
-    cache.cleanUp(); // run pending maintenance so that the size and eviction count are current
-    com.github.benmanes.caffeine.cache.stats.CacheStats s = cache.stats();
-    return new CacheStats(s.hitCount(), s.missCount(), s.evictionCount(), cache.estimatedSize());
+    return cache == null ? CacheStats.EMPTY : cache.stats();
   }
 
   @Override
@@ -420,48 +294,34 @@ final class DefaultGuard implements Guard {
 
   @Override
   public StreamOptions streamOptions() {
-    return streamOptions;
+    return settings.streamOptions();
   }
 
   @Override
   public Guard.Builder newBuilder() {
-    ensureOpen();
-    Guard.Builder b = settings.copy();
-    b.classifier = unwrapped;
-    b.ownsClassifier = false;
-    b.classifierOwnerClosed = ownsClassifier ? closed : classifierOwnerClosed;
-    b.executor = ownedPool != null ? null : executor; // our own pool is not shared: the derived guard makes one
-    b.sharedCache = cache;
-    b.cacheEnabled = cache != null;
-    return b;
+    state.ensureOpen();
+    // Our own pool is not shared (the derived guard makes one); a user's executor is.
+    return new Guard.Builder(settings.derived(unwrapped, state.flagForDerived(settings.ownsClassifier()), cache,
+        runner.sharableExecutor()));
   }
 
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
+    if (!state.close()) {
       return;
     }
     // Cancel first, interrupt after: work that sees the interrupt before its Cancellation could still answer.
-    inFlight.stop();
-    if (flights != null) {
-      flights.stop(); // shared runs carry their own cancellation, which inFlight only sees for sync leaders
-    }
-    if (ownedPool != null) {
-      // Cancels queued checks (their futures complete exceptionally) and interrupts running ones; their native
-      // runs are terminated through their Cancellation by inFlight.close below.
-      for (Runnable queued : ownedPool.shutdownNow()) {
-        if (queued instanceof java.util.concurrent.Future) {
-          ((java.util.concurrent.Future<?>) queued).cancel(false);
-        }
-      }
+    runner.stop();
+    if (cache != null) {
+      cache.stopFlights(); // shared runs carry their own cancellation, which the runner only sees for sync leaders
     }
     // Cancels every check in progress (on our pool, a user's executor or a caller's thread), waits for them to
     // return, and only then frees the classifier: freeing a native session under a running call crashes the JVM.
-    inFlight.close(CLOSE_DRAIN, this::closeClassifier);
+    runner.shutdown(CLOSE_DRAIN, this::closeClassifier);
   }
 
   private void closeClassifier() {
-    if (ownsClassifier) {
+    if (settings.ownsClassifier()) {
       try {
         classifier.close();
       } catch (RuntimeException e) {
@@ -472,81 +332,70 @@ final class DefaultGuard implements Guard {
 
   @Override
   public String toString() {
-    return "Guard[" + info.id() + ", " + taxonomy.name() + ", " + policy.toSpec() + (closed.get() ? ", closed" : "")
-        + "]";
+    return "Guard[" + info.id() + ", " + taxonomy.name() + ", " + policy.toSpec()
+        + (state.closedFlagSet() ? ", closed" : "") + "]";
   }
 
   // ---------------------------------------------------------------- internals
 
-  void ensureOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("this Guard is closed; build a new one");
-    }
-    if (classifierOwnerClosed != null && classifierOwnerClosed.get()) {
-      throw new IllegalStateException("the Guard this one was derived from (newBuilder) was closed, and with it "
-          + "the shared classifier " + info.id() + "; derive from a guard that is still open");
-    }
-  }
-
   /** Callers waiting for shared classifications in progress (tests); 0 with the cache off. */
   int sharedWaiters() {
-    return flights == null ? 0 : flights.waiting();
+    return cache == null ? 0 : cache.waiting();
   }
 
   boolean isClosed() {
-    try {
-      ensureOpen();
-      return false;
-    } catch (IllegalStateException e) {
-      return true;
-    }
+    return state.isClosed();
+  }
+
+  /** How a check classifies a cache miss: {@link #classifyWaiting} or {@link #classifyHere}. */
+  @FunctionalInterface
+  private interface Classify {
+    Attempt<Scores> run(ScoreCache.Key key, TextNormalizer.Result p, Cancellation cancel);
   }
 
   /**
-   * One check. {@code hop}: classify on the executor while this thread waits, so that the timeout and an
-   * interrupt cancel the work (sync calls); async calls pass false because they already run there, tracked and
-   * under their own timer. {@code done}: when not null, the
-   * verdict is only produced (and listeners told) if this call wins the race against the async timeout.
+   * The verdict of one check, listeners' checkFinished not yet told. Returns null when the check failed after
+   * {@code answered} was set (the async timeout answered first).
    */
-  private Verdict runCheck(Conversation c, Cancellation cancel, boolean hop, AtomicBoolean done,
-      boolean fireStarted) {
-    long t0 = ticker.read();
-    if (fireStarted) {
-      listeners.checkStarted(c);
-    }
+  private Verdict judge(Conversation c, Cancellation cancel, long t0, Classify classify, BooleanSupplier answered) {
     TextNormalizer.Result p = normalizer.normalize(c);
-    Verdict v;
     if (p.emptyJudgedText()) {
-      v = emptyVerdict(p, t0);
-    } else {
-      CacheKey key = key(p);
-      Scores hit = cache == null ? null : cache.getIfPresent(key);
-      if (hit != null) {
-        listeners.cacheHit(c);
-        v = verdict(p, hit, true, t0);
-      } else {
-        Attempt<Scores> a;
-        if (flights != null) {
-          a = classifyShared(key, p, cancel, hop);
-        } else {
-          Callable<Scores> work = classifyWork(p, cancel);
-          a = hop ? attempt(work, cancel, timeout) : attemptHere(work, cancel);
-        }
-        if (a.ok()) {
-          v = verdict(p, a.value, false, t0);
-        } else {
-          if (done != null && done.get()) {
-            return null; // the async timeout already answered
-          }
-          listeners.classifierFailed(c, a.error);
-          v = failureVerdict(p, a, t0);
-        }
-      }
+      return verdicts.empty(target(p), p.notes(), t0);
     }
-    if (done != null && !done.compareAndSet(false, true)) {
-      return null;
+    ScoreCache.Key key = key(p);
+    Scores hit = cache == null ? null : cache.getIfPresent(key);
+    if (hit != null) {
+      listeners.cacheHit(c);
+      return verdicts.judged(target(p), p.notes(), hit, true, t0);
     }
-    return finish(c, v);
+    Attempt<Scores> a = classify.run(key, p, cancel);
+    if (a.ok()) {
+      return verdicts.judged(target(p), p.notes(), a.value, false, t0);
+    }
+    if (answered.getAsBoolean()) {
+      return null; // the async timeout already answered
+    }
+    listeners.classifierFailed(c, a.error);
+    return verdicts.failed(target(p), p.notes(), a, t0);
+  }
+
+  /**
+   * A sync check's miss: classifies on the executor while this thread waits, so that the timeout and an
+   * interrupt cancel the work.
+   */
+  private Attempt<Scores> classifyWaiting(ScoreCache.Key key, TextNormalizer.Result p, Cancellation cancel) {
+    if (cache != null) {
+      return cache.loadWaiting(key, run -> classifyWork(p, run), cancel, runner, state::isClosed);
+    }
+    return runner.runWaiting(classifyWork(p, cancel), cancel);
+  }
+
+  /** An async check's miss: already on the executor (tracked, under its own timer), classifies right here. */
+  private Attempt<Scores> classifyHere(ScoreCache.Key key, TextNormalizer.Result p, Cancellation cancel) {
+    if (cache != null) {
+      return cache.loadHere(key, run -> classifyWork(p, run), cancel, runner, state::isClosed);
+    }
+    return TimedRunner.runHere(classifyWork(p, cancel), cancel);
   }
 
   private Verdict finish(Conversation c, Verdict v) {
@@ -565,282 +414,11 @@ final class DefaultGuard implements Guard {
     };
   }
 
-  /**
-   * A cache miss with the cache on: leads or joins the {@link SingleFlight} for {@code key}, so concurrent
-   * identical checks run one classification. The leader's run carries the flight's cancellation (not the
-   * caller's), so a caller's timeout or cancel only stops its own wait. Caches a success.
-   */
-  private Attempt<Scores> classifyShared(CacheKey key, TextNormalizer.Result p, Cancellation own, boolean hop) {
-    for (int round = 0; ; round++) {
-      SingleFlight.Seat seat = flights.join(key);
-      SingleFlight.Flight flight = seat.flight;
-      Attempt<Scores> a;
-      if (!seat.leader) {
-        a = seat.await(own, hop ? timeout : null); // async checks: their own timer cancels `own`
-      } else {
-        Scores raced = cache.asMap().get(key); // a leader may have cached it just after our miss (no stats)
-        if (raced != null) {
-          flights.finish(key, flight, Attempt.of(raced));
-          return Attempt.of(raced);
-        }
-        Callable<Scores> work = classifyWork(p, flight.cancellation);
-        a = hop ? leadOnExecutor(key, seat, work, own) : leadHere(key, seat, work, own);
-      }
-      // A run that ended CANCELLED under us (its leader's thread was interrupted): classify once on our own.
-      boolean ours = own.isCancelled() || Thread.currentThread().isInterrupted() || isClosed();
-      if (seat.leader || a.ok() || a.kind != Failure.Kind.CANCELLED || ours || round > 0) {
-        return a;
-      }
-    }
+  private ScoreCache.Key key(TextNormalizer.Result p) {
+    return ScoreCache.key(info.id(), effectiveTaxonomy.hash(), p.conversation());
   }
 
-  /** A sync check's run: on the executor, tracked, while this thread waits under the timeout. */
-  private Attempt<Scores> leadOnExecutor(CacheKey key, SingleFlight.Seat seat, Callable<Scores> work,
-      Cancellation own) {
-    SingleFlight.Flight flight = seat.flight;
-    Cancellation shared = flight.cancellation;
-    InFlight.Ticket ticket = inFlight.enter(shared);
-    if (ticket == null) {
-      Attempt<Scores> closedNow = Attempt.failed(Failure.Kind.CANCELLED,
-          new IllegalStateException("the Guard was closed while this check started"));
-      flights.finish(key, flight, closedNow);
-      return closedNow;
-    }
-    InFlight.TrackedTask<Scores> task = new InFlight.TrackedTask<>(() -> {
-      shared.throwIfCancelled(); // abandoned or closed while queued
-      return work.call();
-    }, ticket) {
-      @Override
-      void completed() {
-        Attempt<Scores> o = outcome(this, shared);
-        if (o.ok()) {
-          cache.put(key, o.value);
-        }
-        flights.finish(key, flight, o);
-      }
-    };
-    flight.runsOn(task);
-    try {
-      executor.execute(task);
-    } catch (RejectedExecutionException e) {
-      flights.finish(key, flight, Attempt.failed(Failure.Kind.CANCELLED, e)); // before completed() answers
-      task.cancel(false); // never runs: leaves the in-flight set
-    }
-    return seat.await(own, timeout);
-  }
-
-  /** An async check's run: right here on its executor thread (already tracked); its timer cancels `own`. */
-  private Attempt<Scores> leadHere(CacheKey key, SingleFlight.Seat seat, Callable<Scores> work, Cancellation own) {
-    SingleFlight.Flight flight = seat.flight;
-    Attempt<Scores> o = Attempt.failed(Failure.Kind.CANCELLED, new CancellationException("not run"));
-    try (Cancellation.Registration r = own.onCancel(seat::leave)) {
-      o = attemptHere(work, flight.cancellation);
-      if (o.ok()) {
-        cache.put(key, o.value);
-      }
-    } catch (VirtualMachineError e) {
-      o = Attempt.failed(Failure.Kind.CLASSIFIER_ERROR, e);
-      throw e;
-    } finally {
-      flights.finish(key, flight, o);
-    }
-    if (own.isCancelled()) {
-      seat.leave();
-      return Attempt.failed(Failure.Kind.CANCELLED, new CancellationException("classification was cancelled"));
-    }
-    return o;
-  }
-
-  /** The outcome of a finished classifier task, as {@link #attempt} maps it. */
-  private static Attempt<Scores> outcome(java.util.concurrent.Future<Scores> done, Cancellation cancel) {
-    try {
-      return Attempt.of(done.get());
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      return Attempt.failed(cause instanceof CancellationException || cancel.isCancelled()
-          ? Failure.Kind.CANCELLED : Failure.Kind.CLASSIFIER_ERROR, cause);
-    } catch (CancellationException e) {
-      return Attempt.failed(Failure.Kind.CANCELLED, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt(); // not reached: the task is done
-      return Attempt.failed(Failure.Kind.CANCELLED, e);
-    }
-  }
-
-  CacheKey key(TextNormalizer.Result p) {
-    Conversation c = p.conversation();
-    Object content = c.length() <= KEY_INLINE_CHARS ? c.turns() : digest(c);
-    return new CacheKey(info.id(), effectiveTaxonomy.hash(), content);
-  }
-
-  private static String digest(Conversation c) {
-    try {
-      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-      for (Turn t : c.turns()) {
-        // role and length prefix each turn, so no two different turn lists produce the same byte stream
-        md.update((byte) t.role().ordinal());
-        md.update(java.nio.ByteBuffer.allocate(4).putInt(t.text().length()).array());
-        md.update(t.text().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      }
-      return "sha256:" + java.util.HexFormat.of().formatHex(md.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-    }
-  }
-
-  Verdict emptyVerdict(TextNormalizer.Result p, long t0) {
-    List<String> notes = new ArrayList<>(p.notes());
-    notes.add(TextNormalizer.EMPTY_NOTE);
-    return base(p.conversation().target(), t0).decision(Decision.ALLOW).notes(notes).build();
-  }
-
-  Verdict verdict(TextNormalizer.Result p, Scores s, boolean cached, long t0) {
-    return verdict(p.conversation().target(), p.notes(), s, cached, t0);
-  }
-
-  Verdict verdict(Target target, List<String> inputNotes, Scores s, boolean cached, long t0) {
-    List<Triggered> triggered = policy.triggered(s, taxonomy);
-    List<String> notes = inputNotes;
-    if (!s.notes().isEmpty()) { // the text views' observations (view, language, token-poor)
-      notes = new ArrayList<>(inputNotes);
-      notes.addAll(s.notes());
-    }
-    if (s.truncation().isPresent()) {
-      var t = s.truncation().get();
-      notes = new ArrayList<>(notes);
-      notes.add("classifier-truncated: " + t.keptLength() + " of " + t.originalLength() + " " + t.unit()
-          + " read (" + t.strategy() + ")");
-    }
-    // triggered is sorted most severe first
-    Decision d = triggered.isEmpty() ? Decision.ALLOW : Decision.of(triggered.get(0).action());
-    Verdict.Builder v = base(target, t0).decision(d).triggered(triggered).scores(s).cached(cached).notes(notes);
-    String cut = judgedTextCut(inputNotes);
-    if (cut != null && d != Decision.BLOCK) {
-      // The middle of the text was never read: an ALLOW would vouch for text nobody judged (harm hidden in the
-      // middle of 150k chars scored 0.001). Fail closed by default, as for any check that could not be completed.
-      FailureMode mode = policy.failureMode();
-      v.failure(new Failure(Failure.Kind.INPUT_TOO_LONG, "only head and tail of the judged text were read ("
-          + cut + "); raise maxInputChars to read all of it", mode));
-      if (mode == FailureMode.CLOSED) {
-        v.decision(Decision.BLOCK);
-      }
-    }
-    return v.build();
-  }
-
-  /** The normalizer's note when it cut the judged turn (head+tail), else null. */
-  static String judgedTextCut(List<String> notes) {
-    for (String n : notes) {
-      if (n.startsWith("input-truncated: ")) {
-        return n.substring("input-truncated: ".length());
-      }
-    }
-    return null;
-  }
-
-  Verdict failureVerdict(TextNormalizer.Result p, Attempt<?> a, long t0) {
-    return failureVerdict(p.conversation().target(), p.notes(), a, t0);
-  }
-
-  Verdict failureVerdict(Target target, List<String> notes, Attempt<?> a, long t0) {
-    FailureMode mode = policy.failureMode();
-    Throwable e = a.error;
-    String msg = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-    return base(target, t0).decision(mode == FailureMode.CLOSED ? Decision.BLOCK : Decision.ALLOW)
-        .failure(new Failure(a.kind, msg, mode)).notes(notes).build();
-  }
-
-  private Verdict.Builder base(Target target, long t0) {
-    long elapsed = Math.max(0, ticker.read() - t0);
-    return Verdict.builder().target(target).classifierId(info.id()).taxonomyHash(effectiveTaxonomy.hash())
-        .latency(Duration.ofNanos(elapsed));
-  }
-
-  /** The outcome of running classifier work: a value, or a failure kind and error. Immutable. */
-  static final class Attempt<T> {
-    final T value;
-    final Failure.Kind kind;
-    final Throwable error;
-
-    private Attempt(T value, Failure.Kind kind, Throwable error) {
-      this.value = value;
-      this.kind = kind;
-      this.error = error;
-    }
-
-    static <T> Attempt<T> of(T value) {
-      return new Attempt<>(value, null, null);
-    }
-
-    static <T> Attempt<T> failed(Failure.Kind kind, Throwable error) {
-      return new Attempt<>(null, kind, error);
-    }
-
-    boolean ok() {
-      return kind == null;
-    }
-  }
-
-  /**
-   * Runs classifier work on the executor, turning every failure into an Attempt, and waits for it (at most
-   * {@code limit} when not null). The caller's thread only waits, so an interrupt, like the limit passing,
-   * cancels the work: the Cancellation terminates a native run and the work's thread is interrupted. The work
-   * is tracked in {@link #inFlight} until it returns, so close() never frees the classifier under it.
-   */
-  <T> Attempt<T> attempt(Callable<T> work, Cancellation cancel, Duration limit) {
-    InFlight.Ticket ticket = inFlight.enter(cancel);
-    if (ticket == null) {
-      return Attempt.failed(Failure.Kind.CANCELLED,
-          new IllegalStateException("the Guard was closed while this check started"));
-    }
-    FutureTask<T> task = new InFlight.TrackedTask<>(() -> {
-      cancel.throwIfCancelled(); // cancelled while queued (close, timeout, interrupt)
-      return work.call();
-    }, ticket);
-    try {
-      executor.execute(task);
-    } catch (RejectedExecutionException e) {
-      task.cancel(false); // never runs: leaves the in-flight set
-      return Attempt.failed(Failure.Kind.CANCELLED, e);
-    }
-    try {
-      T value = limit == null ? task.get() : task.get(limit.toNanos(), TimeUnit.NANOSECONDS);
-      return Attempt.of(value);
-    } catch (TimeoutException e) {
-      cancel.cancel();
-      task.cancel(true);
-      return Attempt.failed(Failure.Kind.TIMEOUT,
-          new TimeoutException("classification did not finish within " + limit));
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof VirtualMachineError) {
-        throw (VirtualMachineError) cause;
-      }
-      return Attempt.failed(cause instanceof CancellationException || cancel.isCancelled()
-          ? Failure.Kind.CANCELLED : Failure.Kind.CLASSIFIER_ERROR, cause);
-    } catch (CancellationException e) {
-      return Attempt.failed(Failure.Kind.CANCELLED, e);
-    } catch (InterruptedException e) {
-      cancel.cancel();
-      task.cancel(true);
-      Thread.currentThread().interrupt();
-      return Attempt.failed(Failure.Kind.CANCELLED, e);
-    }
-  }
-
-  /** Runs classifier work on this thread (an async check's executor thread, already tracked). */
-  static <T> Attempt<T> attemptHere(Callable<T> work, Cancellation cancel) {
-    try {
-      return Attempt.of(work.call());
-    } catch (CancellationException e) {
-      return Attempt.failed(Failure.Kind.CANCELLED, e);
-    } catch (VirtualMachineError e) {
-      throw e;
-    } catch (Throwable e) {
-      if (Thread.currentThread().isInterrupted() || cancel.isCancelled()) {
-        return Attempt.failed(Failure.Kind.CANCELLED, e);
-      }
-      return Attempt.failed(Failure.Kind.CLASSIFIER_ERROR, e);
-    }
+  private static Target target(TextNormalizer.Result p) {
+    return p.conversation().target();
   }
 }

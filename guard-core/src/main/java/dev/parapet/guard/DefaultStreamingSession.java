@@ -4,12 +4,13 @@ import static java.util.Objects.requireNonNull;
 
 import dev.parapet.guard.spi.Cancellation;
 import dev.parapet.guard.spi.ClassificationRequest;
+import dev.parapet.guard.spi.Classifier;
 import dev.parapet.guard.spi.IncrementalClassifier;
 import dev.parapet.guard.spi.Scores;
 import dev.parapet.guard.stream.StreamDecision;
 import dev.parapet.guard.stream.StreamOptions;
 import dev.parapet.guard.stream.StreamingSession;
-import java.time.Duration;
+import dev.parapet.guard.taxonomy.Taxonomy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -31,7 +32,16 @@ final class DefaultStreamingSession implements StreamingSession {
   private static final int DONE = 2;
   private static final int ABANDONED = 3;
 
-  private final DefaultGuard guard;
+  /**
+   * What a session needs of the guard that opened it, and nothing more: it never holds the guard itself.
+   *
+   * @param classifier the guard's classifier (text views and input notes included)
+   * @param state tells whether the guard was closed (the session then refuses further calls)
+   */
+  record Context(TextNormalizer normalizer, Classifier classifier, Taxonomy effectiveTaxonomy, Listeners listeners,
+      TimedRunner runner, VerdictFactory verdicts, GuardState state) {}
+
+  private final Context ctx;
   private final Conversation prompt;
   private final Conversation normalizedPrompt;
   private final List<String> promptNotes;
@@ -54,26 +64,26 @@ final class DefaultStreamingSession implements StreamingSession {
   /** The thread inside onToken/finish, to detect (never silently survive) concurrent use. */
   private final AtomicReference<Thread> busy = new AtomicReference<>();
 
-  DefaultStreamingSession(DefaultGuard guard, Conversation prompt, StreamOptions options) {
-    this.guard = guard;
+  DefaultStreamingSession(Context ctx, Conversation prompt, StreamOptions options) {
+    this.ctx = ctx;
     this.prompt = prompt;
     this.options = options;
-    TextNormalizer.Result p = guard.normalizer.normalize(prompt);
+    TextNormalizer.Result p = ctx.normalizer().normalize(prompt);
     this.normalizedPrompt = p.conversation();
     this.promptNotes = p.notes();
-    Optional<IncrementalClassifier> ic = guard.classifier.incremental();
+    Optional<IncrementalClassifier> ic = ctx.classifier().incremental();
     if (ic.isPresent()) {
       try {
         inc = requireNonNull(ic.get().open(
-            new ClassificationRequest(normalizedPrompt, guard.effectiveTaxonomy, incCancel)), "incremental session");
+            new ClassificationRequest(normalizedPrompt, ctx.effectiveTaxonomy(), incCancel)), "incremental session");
       } catch (RuntimeException e) {
         // Not fatal: full re-checks judge the same text, only slower.
-        LOG.log(System.Logger.Level.WARNING, "opening an incremental session of " + guard.info.id()
+        LOG.log(System.Logger.Level.WARNING, "opening an incremental session of " + ctx.verdicts().classifierId()
             + " failed; falling back to full re-checks", e);
         inc = null;
       }
     }
-    guard.listeners.streamOpened(prompt);
+    ctx.listeners().streamOpened(prompt);
   }
 
   @Override
@@ -176,7 +186,7 @@ final class DefaultStreamingSession implements StreamingSession {
     if (closed) {
       throw new IllegalStateException(method + "() on a closed StreamingSession");
     }
-    if (guard.isClosed()) {
+    if (ctx.state().isClosed()) {
       close();
       throw new IllegalStateException(method + "(): the Guard that opened this session was closed");
     }
@@ -240,17 +250,13 @@ final class DefaultStreamingSession implements StreamingSession {
   }
 
   private Verdict judge(boolean isFinal) {
-    long t0 = guard.ticker.read();
+    long t0 = ctx.verdicts().start();
     if (!normalizedHasText) {
-      List<String> notes = new ArrayList<>(promptNotes);
-      notes.add(TextNormalizer.EMPTY_NOTE);
-      return Verdict.builder().decision(Decision.ALLOW).target(Target.RESPONSE).classifierId(guard.info.id())
-          .taxonomyHash(guard.effectiveTaxonomy.hash()).notes(notes)
-          .latency(Duration.ofNanos(Math.max(0, guard.ticker.read() - t0))).build();
+      return ctx.verdicts().empty(Target.RESPONSE, promptNotes, t0);
     }
     List<String> notes = promptNotes;
-    DefaultGuard.Attempt<Scores> a = null;
-    if (inc != null && normalized.length() > guard.normalizer.maxInputChars()) {
+    Attempt<Scores> a = null;
+    if (inc != null && normalized.length() > ctx.normalizer().maxInputChars()) {
       // Past the cost cap the whole-text path cuts the response (noted) and the policy's fail mode applies,
       // as for a check(): scoring every window of an unbounded response would make each check unbounded too.
       releaseIncremental();
@@ -263,25 +269,25 @@ final class DefaultStreamingSession implements StreamingSession {
     }
     if (a == null) {
       String text = normalized.toString(); // a full re-check needs the whole response
-      TextNormalizer.Result p = guard.normalizer.normalize(normalizedPrompt.withResponse(text));
+      TextNormalizer.Result p = ctx.normalizer().normalize(normalizedPrompt.withResponse(text));
       notes = p.notes();
       Cancellation cancel = Cancellation.create();
-      ClassificationRequest req = new ClassificationRequest(p.conversation(), guard.effectiveTaxonomy, cancel);
-      a = guard.attempt(() -> requireNonNull(guard.classifier.classify(req), "classifier returned null scores"),
-          cancel, guard.timeout);
+      ClassificationRequest req = new ClassificationRequest(p.conversation(), ctx.effectiveTaxonomy(), cancel);
+      a = ctx.runner().runWaiting(
+          () -> requireNonNull(ctx.classifier().classify(req), "classifier returned null scores"), cancel);
     }
     if (a.ok()) {
-      return guard.verdict(Target.RESPONSE, notes, a.value, false, t0);
+      return ctx.verdicts().judged(Target.RESPONSE, notes, a.value, false, t0);
     }
-    guard.listeners.classifierFailed(prompt, a.error);
-    return guard.failureVerdict(Target.RESPONSE, notes, a, t0);
+    ctx.listeners().classifierFailed(prompt, a.error);
+    return ctx.verdicts().failed(Target.RESPONSE, notes, a, t0);
   }
 
   /**
    * Appends the new text to the incremental state and scores it. On any failure the incremental state is
    * dropped (closed by whichever thread is last to touch it) and later checks re-check the full text.
    */
-  private DefaultGuard.Attempt<Scores> scoreIncrementally() {
+  private Attempt<Scores> scoreIncrementally() {
     IncrementalClassifier.Session s = inc;
     String delta = normalized.substring(incCommittedChars);
     int newCommitted = normalized.length();
@@ -301,7 +307,7 @@ final class DefaultStreamingSession implements StreamingSession {
         }
       }
     };
-    DefaultGuard.Attempt<Scores> a = guard.attempt(work, incCancel, guard.timeout);
+    Attempt<Scores> a = ctx.runner().runWaiting(work, incCancel);
     if (a.ok()) {
       incCommittedChars = newCommitted;
       return a;
@@ -314,11 +320,7 @@ final class DefaultStreamingSession implements StreamingSession {
   }
 
   private StreamDecision stopTooLong() {
-    Verdict v = Verdict.builder().decision(Decision.BLOCK).target(Target.RESPONSE).classifierId(guard.info.id())
-        .taxonomyHash(guard.effectiveTaxonomy.hash())
-        .notes(List.of("response-too-long: " + responseChars + " chars > maxResponseChars "
-            + options.maxResponseChars()))
-        .build();
+    Verdict v = ctx.verdicts().responseTooLong(responseChars, options.maxResponseChars());
     lastVerdict = v;
     return stop(v);
   }
@@ -327,7 +329,7 @@ final class DefaultStreamingSession implements StreamingSession {
     StreamDecision.Stop stop = new StreamDecision.Stop(v, tokens.size(), join(releasedUpTo, tokens.size()));
     terminal = stop;
     releaseIncremental();
-    guard.listeners.streamStopped(prompt, v, tokens.size());
+    ctx.listeners().streamStopped(prompt, v, tokens.size());
     return stop;
   }
 
@@ -336,7 +338,7 @@ final class DefaultStreamingSession implements StreamingSession {
     StreamDecision.Complete c = new StreamDecision.Complete(released, v);
     terminal = c;
     releaseIncremental();
-    guard.listeners.streamCompleted(prompt, v, tokens.size());
+    ctx.listeners().streamCompleted(prompt, v, tokens.size());
     return c;
   }
 

@@ -10,6 +10,7 @@ import dev.parapet.guard.spi.ClassifierProvider;
 import dev.parapet.guard.stream.StreamOptions;
 import dev.parapet.guard.stream.StreamingSession;
 import dev.parapet.guard.taxonomy.Taxonomy;
+import dev.parapet.guard.text.TextViews;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -176,6 +177,12 @@ public interface Guard extends AutoCloseable {
   /**
    * Builds a {@link Guard}. Each setter checks its argument at once; {@link #build()} checks combinations and
    * leaves the builder unchanged, so it can be reused. Not thread-safe.
+   *
+   * <p><b>Setting a value twice:</b> the last call wins. Every setter replaces what an earlier call set, and the
+   * setters that configure the same thing replace each other: {@link #classifier} and
+   * {@link #borrowedClassifier}; {@link #cache(long)}, {@link #cache(long, Duration)} and {@link #noCache()};
+   * {@link #timeout} and {@link #noTimeout()}. The one exception is {@link #listener}, which adds a listener to
+   * those added before.
    */
   final class Builder {
     static final int DEFAULT_CACHE_SIZE = 10_000;
@@ -183,38 +190,76 @@ public interface Guard extends AutoCloseable {
     /** The default per-check budget (see {@link #timeout(Duration)}). */
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
-    Classifier classifier;
-    boolean ownsClassifier;
-    AtomicBoolean classifierOwnerClosed;
-    Taxonomy taxonomy;
-    Policy policy = Policy.defaults();
-    boolean cacheEnabled = true;
-    long cacheMaximumSize = DEFAULT_CACHE_SIZE;
-    Duration cacheExpireAfterWrite;
-    Object sharedCache;
-    Executor executor;
-    Duration timeout = DEFAULT_TIMEOUT;
-    final List<GuardListener> listeners = new ArrayList<>();
-    Ticker ticker = Ticker.system();
-    int maxInputChars = DEFAULT_MAX_INPUT_CHARS;
-    StreamOptions streamOptions = StreamOptions.defaults();
-    dev.parapet.guard.text.TextViews textViews = dev.parapet.guard.text.TextViews.defaults();
+    private Classifier classifier;
+    private boolean ownsClassifier;
+    private AtomicBoolean classifierOwnerClosed;
+    private Taxonomy taxonomy;
+    private Policy policy = Policy.defaults();
+    private boolean cacheEnabled = true;
+    private long cacheMaximumSize = DEFAULT_CACHE_SIZE;
+    private Duration cacheExpireAfterWrite;
+    private ScoreCache sharedCache;
+    private Executor executor;
+    private Duration timeout = DEFAULT_TIMEOUT;
+    private final List<GuardListener> listeners = new ArrayList<>();
+    private Ticker ticker = Ticker.system();
+    private int maxInputChars = DEFAULT_MAX_INPUT_CHARS;
+    private StreamOptions streamOptions = StreamOptions.defaults();
+    private TextViews textViews = TextViews.defaults();
 
     Builder() {}
 
+    /** A builder preset with {@code s} ({@link Guard#newBuilder()}). */
+    Builder(GuardSettings s) {
+      classifier = s.classifier();
+      ownsClassifier = s.ownsClassifier();
+      classifierOwnerClosed = s.classifierOwnerClosed();
+      taxonomy = s.taxonomy();
+      policy = s.policy();
+      cacheEnabled = s.cacheEnabled();
+      cacheMaximumSize = s.cacheMaximumSize();
+      cacheExpireAfterWrite = s.cacheExpireAfterWrite();
+      sharedCache = s.sharedCache();
+      executor = s.executor();
+      timeout = s.timeout();
+      listeners.addAll(s.listeners());
+      ticker = s.ticker();
+      maxInputChars = s.maxInputChars();
+      streamOptions = s.streamOptions();
+      textViews = s.textViews();
+    }
+
+    /** What this builder was told, as one immutable value. */
+    GuardSettings settings() {
+      return new GuardSettings(classifier, ownsClassifier, classifierOwnerClosed, taxonomy, policy, cacheEnabled,
+          cacheMaximumSize, cacheExpireAfterWrite, sharedCache, executor, timeout, listeners, ticker, maxInputChars,
+          streamOptions, textViews);
+    }
+
     /** Which obfuscation-undoing views of the judged text are scored too (max per category); all on by default. */
-    public Builder textViews(dev.parapet.guard.text.TextViews views) {
-      this.textViews = java.util.Objects.requireNonNull(views, "views");
+    public Builder textViews(TextViews views) {
+      this.textViews = requireNonNull(views, "views");
       return this;
     }
 
-    /** The classifier; the guard owns it and closes it on {@link Guard#close()}. */
+    /**
+     * The classifier, OWNED by the guard: {@link Guard#close()} closes it. Use this for a classifier made for
+     * this guard alone; use {@link #borrowedClassifier} for one you share and close yourself. Replaces an earlier
+     * {@code classifier} or {@code borrowedClassifier} call.
+     */
     public Builder classifier(Classifier classifier) {
-      return classifier(classifier, true);
+      return setClassifier(classifier, true);
     }
 
-    /** The classifier; {@code owned} says whether the guard closes it on {@link Guard#close()}. */
-    public Builder classifier(Classifier classifier, boolean owned) {
+    /**
+     * The classifier, BORROWED: the guard uses it but never closes it; you close it, after every guard that uses
+     * it is closed. Replaces an earlier {@code classifier} or {@code borrowedClassifier} call.
+     */
+    public Builder borrowedClassifier(Classifier classifier) {
+      return setClassifier(classifier, false);
+    }
+
+    private Builder setClassifier(Classifier classifier, boolean owned) {
       this.classifier = requireNonNull(classifier, "classifier");
       this.ownsClassifier = owned;
       this.classifierOwnerClosed = null;
@@ -334,28 +379,7 @@ public interface Guard extends AutoCloseable {
      * @throws IllegalArgumentException when the policy names a category the taxonomy lacks
      */
     public Guard build() {
-      return DefaultGuard.create(this);
-    }
-
-    Builder copy() {
-      Builder b = new Builder();
-      b.classifier = classifier;
-      b.ownsClassifier = ownsClassifier;
-      b.classifierOwnerClosed = classifierOwnerClosed;
-      b.taxonomy = taxonomy;
-      b.policy = policy;
-      b.cacheEnabled = cacheEnabled;
-      b.cacheMaximumSize = cacheMaximumSize;
-      b.cacheExpireAfterWrite = cacheExpireAfterWrite;
-      b.sharedCache = sharedCache;
-      b.executor = executor;
-      b.timeout = timeout;
-      b.listeners.addAll(listeners);
-      b.ticker = ticker;
-      b.maxInputChars = maxInputChars;
-      b.streamOptions = streamOptions;
-      b.textViews = textViews;
-      return b;
+      return DefaultGuard.create(settings());
     }
   }
 }

@@ -1,7 +1,6 @@
 package dev.parapet.guard;
 
-import dev.parapet.guard.DefaultGuard.Attempt;
-import dev.parapet.guard.DefaultGuard.CacheKey;
+import dev.parapet.guard.ScoreCache.Key;
 import dev.parapet.guard.spi.Cancellation;
 import dev.parapet.guard.spi.Scores;
 import java.time.Duration;
@@ -16,7 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Concurrent identical checks (same {@link CacheKey}) share one classification: the first caller to miss the cache
+ * Concurrent identical checks (same {@link Key}) share one classification: the first caller to miss the cache
  * is the leader and runs it, later ones join it as followers and wait for its outcome, each under its own timeout.
  * Thread-safe.
  *
@@ -33,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  */
 final class SingleFlight {
-  private final ConcurrentHashMap<CacheKey, Flight> flights = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Key, Flight> flights = new ConcurrentHashMap<>();
   private volatile boolean stopped;
 
   /** One shared classification in progress. */
@@ -127,7 +126,7 @@ final class SingleFlight {
   }
 
   /** Leads a new flight for {@code key} or joins the one in progress. */
-  Seat join(CacheKey key) {
+  Seat join(Key key) {
     while (true) {
       Flight f = flights.get(key);
       if (f == null) {
@@ -150,7 +149,7 @@ final class SingleFlight {
    * Publishes the leader's outcome: the flight leaves the map first (a failure is never handed to a later
    * caller), then every waiting caller gets {@code outcome}. A success must already be in the cache.
    */
-  void finish(CacheKey key, Flight flight, Attempt<Scores> outcome) {
+  void finish(Key key, Flight flight, Attempt<Scores> outcome) {
     flights.remove(key, flight);
     flight.outcome.complete(outcome);
   }

@@ -119,7 +119,7 @@ class GuardHardeningTest {
 
   @Test
   void defaultBudget_isThirtySeconds() {
-    assertEquals(java.time.Duration.ofSeconds(30), Guard.builder().timeout);
+    assertEquals(java.time.Duration.ofSeconds(30), Guard.builder().settings().timeout());
   }
 
   @Test

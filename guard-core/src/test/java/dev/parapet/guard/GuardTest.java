@@ -597,7 +597,7 @@ class GuardTest {
   @Test
   void close_notOwnedClassifier_staysOpen() {
     ScriptedClassifier c = scripted().build();
-    Guard g = Guard.builder().classifier(c, false).build();
+    Guard g = Guard.builder().borrowedClassifier(c).build();
     g.close();
     assertFalse(c.isClosed());
   }
@@ -712,7 +712,7 @@ class GuardTest {
 
   @Test
   void builder_isReusable() {
-    Guard.Builder b = Guard.builder().classifier(scripted().build(), false);
+    Guard.Builder b = Guard.builder().borrowedClassifier(scripted().build());
     try (Guard g1 = b.build(); Guard g2 = b.build()) {
       assertNotNull(g1.checkPrompt("a"));
       assertFalse(g2.checkPrompt("a").cached(), "separate caches");

@@ -35,7 +35,7 @@ final class LoadedBackend implements AutoCloseable {
   private LoadedBackend(Classifier classifier, Path modelDir) {
     this.classifier = classifier;
     this.modelDir = modelDir;
-    this.guard = Guard.builder().classifier(classifier, false).noCache().noTimeout()
+    this.guard = Guard.builder().borrowedClassifier(classifier).noCache().noTimeout()
         .policy(FLAG_ONLY).build();
   }
 

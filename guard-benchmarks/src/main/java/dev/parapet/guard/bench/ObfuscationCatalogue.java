@@ -78,7 +78,7 @@ public final class ObfuscationCatalogue {
   }
 
   private static Guard guard(EncoderGuardClassifier c, TextViews views) {
-    return Guard.builder().classifier(c, false).policy(Policy.defaults()).noCache().noTimeout().textViews(views)
+    return Guard.builder().borrowedClassifier(c).policy(Policy.defaults()).noCache().noTimeout().textViews(views)
         .build();
   }
 

@@ -62,8 +62,8 @@ public class ViewCostBenchmark {
   @Setup(Level.Trial)
   public void load() {
     classifier = EncoderGuardClassifier.loadDefault(LoadedBackend.onnxOptions(BenchSettings.intraOpThreads()));
-    on = Guard.builder().classifier(classifier, false).policy(Policy.defaults()).noCache().noTimeout().build();
-    off = Guard.builder().classifier(classifier, false).policy(Policy.defaults()).noCache().noTimeout()
+    on = Guard.builder().borrowedClassifier(classifier).policy(Policy.defaults()).noCache().noTimeout().build();
+    off = Guard.builder().borrowedClassifier(classifier).policy(Policy.defaults()).noCache().noTimeout()
         .textViews(TextViews.none()).build();
   }
 

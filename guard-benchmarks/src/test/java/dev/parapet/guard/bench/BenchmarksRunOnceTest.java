@@ -120,7 +120,7 @@ class BenchmarksRunOnceTest {
           return real.incremental();
         }
       };
-      try (Guard guard = Guard.builder().classifier(counting, false).noCache()
+      try (Guard guard = Guard.builder().borrowedClassifier(counting).noCache()
           .policy(LoadedBackend.FLAG_ONLY).build();
           GuardSink sink = new GuardSink(guard, ResponseText.PROMPT)) {
         for (String t : m.tokens) {

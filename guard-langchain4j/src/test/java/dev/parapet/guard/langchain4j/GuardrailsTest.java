@@ -68,7 +68,7 @@ class GuardrailsTest {
   private Guard guard = guard("default=block@0.5, S6=flag@0.7");
 
   private Guard guard(String policy) {
-    return Guard.builder().classifier(classifier, false).policy(PolicySpec.parse(policy)).build();
+    return Guard.builder().borrowedClassifier(classifier).policy(PolicySpec.parse(policy)).build();
   }
 
   @AfterEach

@@ -28,7 +28,7 @@ class ModelFoldersTest {
   void load_picksTheProviderTheManifestFamilyNames(GuardFamily family) {
     Path model = Fixtures.model(dir.resolve(family.id()), family);
     try (Classifier c = ModelFolders.load(model, Map.of("category-mode", "none"));
-        Guard guard = Guard.builder().classifier(c, false).build()) {
+        Guard guard = Guard.builder().borrowedClassifier(c).build()) {
       DecoderGuardClassifier d = assertInstanceOf(DecoderGuardClassifier.class, c);
       assertEquals(family, d.family());
       double u = guard.checkPrompt("How do I bake bread?").unsafeScore();

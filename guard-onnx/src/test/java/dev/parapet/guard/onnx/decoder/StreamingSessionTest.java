@@ -126,7 +126,7 @@ class StreamingSessionTest {
     // guard-core's streaming session hands the incremental session only the new text at each check; a response
     // that is blank so far is not classified
     StreamOptions every = StreamOptions.builder().checkEveryTokens(1).holdBackTokens(0).debounce(1).build();
-    try (Guard guard = Guard.builder().classifier(lg3, false).noCache().noTimeout().streamOptions(every).build();
+    try (Guard guard = Guard.builder().borrowedClassifier(lg3).noCache().noTimeout().streamOptions(every).build();
         StreamingSession s = guard.openStream(Conversation.ofPrompt("How do I change a tyre?"))) {
       StringBuilder sofar = new StringBuilder();
       for (String token : List.of("  ", "\n", " First", ",", " loosen", " the", " nuts", ".", " Then", " jack")) {

@@ -57,7 +57,7 @@ final class GuardFactory {
 
   static Guard guard(ParapetProperties p, Classifier classifier, List<GuardListener> listeners) {
     // the classifier is a bean of its own: Spring closes it, so the guard does not own it
-    Guard.Builder b = Guard.builder().classifier(classifier, false);
+    Guard.Builder b = Guard.builder().borrowedClassifier(classifier);
     if (p.getTaxonomy() != null && !p.getTaxonomy().isBlank()) {
       b.taxonomy(taxonomy(p.getTaxonomy().strip()));
     }
