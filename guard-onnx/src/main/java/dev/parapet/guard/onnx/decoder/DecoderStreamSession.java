@@ -83,16 +83,18 @@ final class DecoderStreamSession implements IncrementalClassifier.Session {
     }
     response.append(responseDelta);
     long[] ids = sessionIds();
-    int common = commonPrefix(committedIds, ids);
-    if (common < committedIds.length) { // a boundary token changed: roll the committed cache back
-      KvCache cut = committed.truncate(committed.length() - (committedIds.length - common));
-      committed.close();
-      committed = cut;
-      committedIds = Arrays.copyOf(committedIds, common);
-    }
     // commit what later text can no longer change; keep within the head half of a truncated response
     int stable = Math.max(0, ids.length - HOLD_BACK_TOKENS - plan.trailerTokens());
     int limit = ids.length > budget ? Math.min(stable, budget / 2) : stable;
+    // roll the committed cache back where a boundary token changed, and to the head half once the response no
+    // longer fits (what was committed while it did may reach past the half that a head+tail cut keeps)
+    int keep = usable(commonPrefix(committedIds, ids), ids.length);
+    if (keep < committedIds.length) {
+      KvCache cut = committed.truncate(committed.length() - (committedIds.length - keep));
+      committed.close();
+      committed = cut;
+      committedIds = Arrays.copyOf(committedIds, keep);
+    }
     if (limit > committedIds.length) {
       long[] add = Arrays.copyOfRange(ids, committedIds.length, limit);
       KvCache next = runner.runtime().extend(committed, new long[][] {add}, request.cancellation(),
@@ -107,7 +109,7 @@ final class DecoderStreamSession implements IncrementalClassifier.Session {
   public Scores score() {
     checkOpen();
     long[] ids = sessionIds();
-    int common = commonPrefix(committedIds, ids);
+    int common = usable(commonPrefix(committedIds, ids), ids.length);
     KvCache base = committed;
     boolean temporary = false;
     if (common < committedIds.length) {
@@ -118,10 +120,6 @@ final class DecoderStreamSession implements IncrementalClassifier.Session {
       long[] tail = Arrays.copyOfRange(ids, common, ids.length);
       Truncation truncation = null;
       if (ids.length > budget) {
-        int head = budget / 2;
-        if (common > head) { // never happens: append() commits at most budget/2 when over budget
-          throw new IllegalStateException("committed " + common + " tokens beyond the head budget " + head);
-        }
         long[] kept = PromptPreparer.headTail(ids, budget);
         tail = Arrays.copyOfRange(kept, common, kept.length);
         truncation = new Truncation(contextTokens + ids.length, contextTokens + budget, "tokens", "head+tail");
@@ -186,6 +184,11 @@ final class DecoderStreamSession implements IncrementalClassifier.Session {
       anchorChars = at;
       anchorText = judged.substring(0, at);
     }
+  }
+
+  /** How much of the committed run a score may build on: the common prefix, within the head half when cut. */
+  private int usable(int common, int responseTokens) {
+    return responseTokens > budget ? Math.min(common, budget / 2) : common;
   }
 
   static int commonPrefix(long[] a, long[] b) {

@@ -113,14 +113,18 @@ public final class StreamHeapProbe {
     }
   }
 
-  /** {@code " word"} stream tokens with a sentence end now and then (fixed seed: every run streams the same). */
+  /**
+   * Stream tokens cut as the benchmark cuts them for the fixture decoder ({@code " "}, {@code "word"}, now and
+   * then {@code "."}: one model token each, so L = 2048 stays inside the fixture's 4,096 positions); fixed seed.
+   */
   private static List<String> tokens(int count) {
     Random random = new Random(20260523L);
     List<String> out = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      out.add(random.nextInt(12) == 0 ? "." : " " + WORDS[random.nextInt(WORDS.length)]);
+    while (out.size() < count) {
+      out.add(" ");
+      out.add(random.nextInt(12) == 0 ? "." : WORDS[random.nextInt(WORDS.length)]);
     }
-    return out;
+    return out.subList(0, count);
   }
 
   private static double median(double[] v) {

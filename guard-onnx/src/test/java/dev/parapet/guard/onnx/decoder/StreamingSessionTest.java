@@ -174,6 +174,21 @@ class StreamingSessionTest {
   }
 
   @Test
+  void session_growingPastContextBudgetWordByWord_matchesClassifyWithHeadTailTruncation() {
+    // word by word, the session commits almost the whole budget before the response stops fitting; from then on
+    // only the head half may stay committed (this used to throw "committed N tokens beyond the head budget")
+    try (DecoderGuardClassifier small = DecoderGuardClassifier.load(root.resolve("lg3"),
+        DecoderOptions.builder().maxContextTokens(300).build())) {
+      String[] words = "the quick brown fox jumps over the lazy dog".split(" ");
+      List<String> chunks = new java.util.ArrayList<>();
+      for (int i = 0; i < 160; i++) {
+        chunks.add(" " + words[i % words.length]);
+      }
+      streamAndCompare(small, Conversation.ofPrompt("hello"), chunks, false);
+    }
+  }
+
+  @Test
   void shieldGemmaAndQwen_sessions_equalClassify() {
     for (GuardFamily f : List.of(GuardFamily.SHIELDGEMMA, GuardFamily.QWEN3GUARD_GEN, GuardFamily.LLAMA_GUARD_4)) {
       try (DecoderGuardClassifier c = DecoderGuardClassifier.load(Fixtures.model(root.resolve(f.id()), f))) {
