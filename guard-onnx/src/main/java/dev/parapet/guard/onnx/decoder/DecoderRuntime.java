@@ -219,23 +219,33 @@ final class DecoderRuntime {
     int pastLen = past.length();
     int total = pastLen + n;
     long[] ids = new long[batch * n];
-    long[] mask = new long[batch * total];
     long[] pos = new long[batch * n];
-    long[][] newMask = new long[batch][];
+    // the attention mask spans past + new positions: it is written straight into native memory (a heap array
+    // would be copied there by ONNX Runtime anyway), so a streaming check allocates no O(L) heap array for it
+    LongBuffer mask = ByteBuffer.allocateDirect(Math.toIntExact((long) batch * total * Long.BYTES))
+        .order(ByteOrder.nativeOrder()).asLongBuffer();
+    boolean padded = !past.unpadded();
     for (int b = 0; b < batch; b++) {
       int row = b * total;
       past.copyMask(b, mask, row);
       long count = past.realLength(b);
       for (int j = 0; j < n; j++) {
         long m = p.mask[b][from + j];
-        mask[row + pastLen + j] = m;
+        mask.put(row + pastLen + j, m);
+        padded |= m == 0;
         ids[b * n + j] = p.ids[b][from + j];
         count += m;
         pos[b * n + j] = m == 1 ? count - 1 : 1; // pads: any valid position (as transformers does)
       }
-      // one row: the cache keeps the input array itself (never written again; the tensor below copies it), so
-      // streaming does not allocate the O(L) mask twice per call
-      newMask[b] = batch == 1 ? mask : Arrays.copyOfRange(mask, row, row + total);
+    }
+    // the new cache keeps a mask only when some position is padding (stacked batches); one unpadded row, as in
+    // streaming, keeps none
+    long[][] newMask = null;
+    if (needKv && padded) {
+      newMask = new long[batch][total];
+      for (int b = 0; b < batch; b++) {
+        mask.get(b * total, newMask[b]);
+      }
     }
     Map<String, OnnxTensor> inputs = new HashMap<>();
     Set<String> outputs = new HashSet<>();
@@ -264,7 +274,7 @@ final class DecoderRuntime {
       }
       inputs.put("input_ids", OnnxTensor.createTensor(OrtSessions.environment(), LongBuffer.wrap(ids),
           new long[] {batch, n}));
-      inputs.put("attention_mask", OnnxTensor.createTensor(OrtSessions.environment(), LongBuffer.wrap(mask),
+      inputs.put("attention_mask", OnnxTensor.createTensor(OrtSessions.environment(), mask,
           new long[] {batch, total}));
       if (spec.hasPositionIds()) {
         inputs.put("position_ids", OnnxTensor.createTensor(OrtSessions.environment(), LongBuffer.wrap(pos),

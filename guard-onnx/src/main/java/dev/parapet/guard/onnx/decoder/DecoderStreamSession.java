@@ -29,15 +29,20 @@ final class DecoderStreamSession implements IncrementalClassifier.Session {
   private final int budget;
   private final int contextTokens;
   private KvCache committed;
-  private long[] committedIds = new long[0];
+  // Buffers reused for the whole session (issue 16: a check used to allocate several arrays as long as the
+  // response): the ids of the response so far, valid for idsForChars characters of it, and the committed ones.
+  private final PromptEncoder.LongList ids = new PromptEncoder.LongList();
+  private int idsForChars = -1;
+  private final PromptEncoder.LongList committedIds = new PromptEncoder.LongList();
   private final StringBuilder response = new StringBuilder();
   private boolean closed;
-  // Bounded re-tokenization: the judged text before anchorChars (== anchorText) tokenizes to anchorIds whatever
-  // follows it, so each append/score tokenizes only judged[anchorChars:] (+ trailer). The anchor moves to a word
-  // start well behind the end once the tail is long, and only after checking, on the current text, that
-  // tokenizing the two sides separately gives the same ids as tokenizing the tail whole.
+  // Bounded re-tokenization: the judged text before anchorChars (the same characters as in anchorSource)
+  // tokenizes to anchorIds whatever follows it, so each append/score tokenizes only judged[anchorChars:] (+
+  // trailer). The anchor moves to a word start well behind the end once the tail is long, and only after
+  // checking, on the current text, that tokenizing the two sides separately gives the same ids as tokenizing
+  // the tail whole. anchorSource is a judged text the anchor was checked against (held, not copied).
   private int anchorChars;
-  private String anchorText = "";
+  private String anchorSource = "";
   private final PromptEncoder.LongList anchorIds = new PromptEncoder.LongList();
   private int nextAnchorTry;
   private int lastEncodedTokens;
@@ -82,47 +87,57 @@ final class DecoderStreamSession implements IncrementalClassifier.Session {
       return;
     }
     response.append(responseDelta);
-    long[] ids = sessionIds();
+    refreshIds();
+    int length = ids.size();
     // commit what later text can no longer change; keep within the head half of a truncated response
-    int stable = Math.max(0, ids.length - HOLD_BACK_TOKENS - plan.trailerTokens());
-    int limit = ids.length > budget ? Math.min(stable, budget / 2) : stable;
+    int stable = Math.max(0, length - HOLD_BACK_TOKENS - plan.trailerTokens());
+    int limit = length > budget ? Math.min(stable, budget / 2) : stable;
     // roll the committed cache back where a boundary token changed, and to the head half once the response no
     // longer fits (what was committed while it did may reach past the half that a head+tail cut keeps)
-    int keep = usable(commonPrefix(committedIds, ids), ids.length);
-    if (keep < committedIds.length) {
-      KvCache cut = committed.truncate(committed.length() - (committedIds.length - keep));
+    int keep = usable(commonPrefix(committedIds, ids), length);
+    if (keep < committedIds.size()) {
+      KvCache cut = committed.truncate(committed.length() - (committedIds.size() - keep));
       committed.close();
       committed = cut;
-      committedIds = Arrays.copyOf(committedIds, keep);
+      committedIds.truncate(keep);
     }
-    if (limit > committedIds.length) {
-      long[] add = Arrays.copyOfRange(ids, committedIds.length, limit);
+    int from = committedIds.size();
+    if (limit > from) {
+      long[] add = Arrays.copyOfRange(ids.array(), from, limit);
       KvCache next = runner.runtime().extend(committed, new long[][] {add}, request.cancellation(),
           "stream append");
       committed.close();
       committed = next;
-      committedIds = Arrays.copyOf(ids, limit);
+      committedIds.addAll(ids.array(), from, limit);
     }
   }
 
   @Override
   public Scores score() {
     checkOpen();
-    long[] ids = sessionIds();
-    int common = usable(commonPrefix(committedIds, ids), ids.length);
+    refreshIds();
+    int length = ids.size();
+    int common = usable(commonPrefix(committedIds, ids), length);
     KvCache base = committed;
     boolean temporary = false;
-    if (common < committedIds.length) {
-      base = committed.truncate(committed.length() - (committedIds.length - common));
+    if (common < committedIds.size()) {
+      base = committed.truncate(committed.length() - (committedIds.size() - common));
       temporary = true;
     }
     try {
-      long[] tail = Arrays.copyOfRange(ids, common, ids.length);
+      long[] all = ids.array();
+      long[] tail;
       Truncation truncation = null;
-      if (ids.length > budget) {
-        long[] kept = PromptPreparer.headTail(ids, budget);
-        tail = Arrays.copyOfRange(kept, common, kept.length);
-        truncation = new Truncation(contextTokens + ids.length, contextTokens + budget, "tokens", "head+tail");
+      if (length > budget) {
+        // the head+tail cut of the response (PromptPreparer.headTail) from the committed part on
+        int head = budget / 2;
+        int end = budget - head;
+        tail = new long[budget - common];
+        System.arraycopy(all, common, tail, 0, head - common);
+        System.arraycopy(all, length - end, tail, head - common, end);
+        truncation = new Truncation(contextTokens + length, contextTokens + budget, "tokens", "head+tail");
+      } else {
+        tail = Arrays.copyOfRange(all, common, length);
       }
       if (format.onePromptPerCategory()) {
         double[] yes = new double[plan.suffixes().size()];
@@ -140,24 +155,32 @@ final class DecoderStreamSession implements IncrementalClassifier.Session {
   }
 
   /**
-   * The ids of judged response + trailer, equal to {@code encodeJudged(response)}, tokenizing only the text
-   * after the anchor.
+   * Brings {@link #ids} to the ids of judged response + trailer, equal to {@code encodeJudged(response)},
+   * tokenizing only the text after the anchor; nothing when the response has not changed since (a score right
+   * after an append reuses the append's ids).
    */
-  private long[] sessionIds() {
+  private void refreshIds() {
+    if (idsForChars == response.length()) {
+      return;
+    }
     String judged = format.judgedContent(response.toString());
-    if (anchorChars > 0 && !judged.startsWith(anchorText)) { // the format rewrote earlier text: start over
-      anchorChars = 0;
-      anchorText = "";
+    if (anchorChars > 0 && !judged.regionMatches(0, anchorSource, 0, anchorChars)) {
+      anchorChars = 0; // the format rewrote earlier text: start over
+      anchorSource = "";
       anchorIds.clear();
       nextAnchorTry = 0;
+    } else {
+      anchorSource = judged; // same anchored characters: hold the newest text, let the older one go
     }
     long[] tail = encodeTail(judged.substring(anchorChars));
     lastEncodedTokens = tail.length;
-    long[] ids = PromptEncoder.concat(anchorIds.toArray(), tail);
+    ids.clear();
+    ids.addAll(anchorIds);
+    ids.addAll(tail);
+    idsForChars = response.length();
     if (judged.length() - anchorChars > 2 * ANCHOR_WINDOW_CHARS && judged.length() >= nextAnchorTry) {
       moveAnchor(judged, tail);
     }
-    return ids;
   }
 
   private long[] encodeTail(String judgedTail) {
@@ -182,7 +205,7 @@ final class DecoderStreamSession implements IncrementalClassifier.Session {
     if (Arrays.equals(PromptEncoder.concat(head, rest), tail)) {
       anchorIds.addAll(head);
       anchorChars = at;
-      anchorText = judged.substring(0, at);
+      anchorSource = judged;
     }
   }
 
@@ -191,10 +214,12 @@ final class DecoderStreamSession implements IncrementalClassifier.Session {
     return responseTokens > budget ? Math.min(common, budget / 2) : common;
   }
 
-  static int commonPrefix(long[] a, long[] b) {
-    int n = Math.min(a.length, b.length);
+  static int commonPrefix(PromptEncoder.LongList a, PromptEncoder.LongList b) {
+    int n = Math.min(a.size(), b.size());
+    long[] x = a.array();
+    long[] y = b.array();
     int i = 0;
-    while (i < n && a[i] == b[i]) {
+    while (i < n && x[i] == y[i]) {
       i++;
     }
     return i;
@@ -202,7 +227,7 @@ final class DecoderStreamSession implements IncrementalClassifier.Session {
 
   @Override
   public long committedTokens() {
-    return committedIds.length;
+    return committedIds.size();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -215,7 +240,8 @@ final class DecoderStreamSession implements IncrementalClassifier.Session {
 
   /** The ids the session works on (anchor ids + tail). */
   long[] currentIds() {
-    return sessionIds();
+    refreshIds();
+    return Arrays.copyOf(ids.array(), ids.size());
   }
 
   /** The committed cache's length in tokens (prefix + conversation + committed response). */
