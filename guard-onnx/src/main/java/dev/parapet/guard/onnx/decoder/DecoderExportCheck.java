@@ -68,7 +68,7 @@ public final class DecoderExportCheck {
     requireNonNull(dir, "dir");
     requireNonNull(family, "family");
     ModelManifest manifest = ModelManifest.read(dir);
-    Path model = dir.resolve(manifest.json().path("model").asText("model.onnx"));
+    Path model = dir.resolve(manifest.modelFile());
     Path tokenizer = dir.resolve("tokenizer.json");
     for (Path p : List.of(model, tokenizer)) {
       if (!Files.isRegularFile(p)) {

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -41,7 +42,7 @@ final class DecoderLoader {
     if (options.verifyChecksums()) {
       manifest.verify(dir);
     }
-    String modelFile = manifest.json().path("model").asText("model.onnx");
+    String modelFile = manifest.modelFile();
     Path model = dir.resolve(modelFile);
     if (!Files.isRegularFile(model)) {
       throw new ModelLoadException(model + ": missing; the folder must hold the ONNX export (model.onnx, plus"
@@ -114,11 +115,11 @@ final class DecoderLoader {
   static Taxonomy defaultTaxonomy(ModelManifest manifest, GuardFamily family) {
     java.util.Objects.requireNonNull(manifest, "manifest");
     java.util.Objects.requireNonNull(family, "family");
-    JsonNode t = manifest.json().get("taxonomy");
-    if (t == null || !t.isTextual()) {
+    Optional<String> named = manifest.taxonomy();
+    if (named.isEmpty()) {
       return family.nativeTaxonomy();
     }
-    String name = t.asText();
+    String name = named.get();
     if (name.equals(family.nativeTaxonomy().name())) {
       return family.nativeTaxonomy();
     }
