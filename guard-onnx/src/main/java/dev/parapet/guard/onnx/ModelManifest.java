@@ -18,12 +18,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -36,7 +39,7 @@ import java.util.stream.Stream;
  * {
  *   "formatVersion" : 1,
  *   "family" : "llama-guard-3",
- *   "taxonomy" : "llama-guard-3-1b",          <- family-specific keys, see json()
+ *   "taxonomy" : "llama-guard-3-1b",          <- family-specific keys, read through the typed accessors
  *   "files" : {
  *     "model.onnx" : { "sha256" : "9f86d0...", "bytes" : 1048576 },
  *     "tokenizer.json" : { "sha256" : "...", "bytes" : 9085657 }
@@ -447,8 +450,132 @@ public final class ModelManifest {
     return source;
   }
 
-  /** The whole document (a copy), for family-specific keys. */
-  public JsonNode json() {
+  // ---------------------------------------------------------------------------------------------------------
+  // typed accessors for the family-specific keys: nothing outside this class reads the manifest as JSON
+
+  /** {@code "model"}: the ONNX graph's file name in the folder (default {@code model.onnx}). */
+  public String modelFile() {
+    JsonNode n = json.get("model");
+    if (n == null || n.isNull()) {
+      return "model.onnx";
+    }
+    if (!n.isTextual()) {
+      throw new ModelLoadException(source + ": \"model\" must be the ONNX file's name (a string), was " + n);
+    }
+    checkFileName(source, n.asText());
+    return n.asText();
+  }
+
+  /**
+   * {@code "taxonomy"}: the taxonomy preset the model was trained on (for example {@code llama-guard-3-8b}), as
+   * text, when the manifest names one.
+   */
+  public Optional<String> taxonomy() {
+    JsonNode n = json.get("taxonomy");
+    return n == null || n.isNull() ? Optional.empty() : Optional.of(n.asText());
+  }
+
+  /** {@code "name"}: a display name, when present (as text). */
+  public Optional<String> name() {
+    JsonNode n = json.get("name");
+    return n == null || n.isNull() ? Optional.empty() : Optional.of(n.asText());
+  }
+
+  /** {@code "labels"}: the output labels in order, each as text; empty when absent or not an array. */
+  public Optional<List<String>> labels() {
+    JsonNode n = json.get("labels");
+    if (n == null || !n.isArray()) {
+      return Optional.empty();
+    }
+    List<String> out = new ArrayList<>();
+    n.forEach(l -> out.add(l.asText()));
+    return Optional.of(List.copyOf(out));
+  }
+
+  /** {@code "maxTokens"}: the model's input length in tokens. */
+  public OptionalInt maxTokens() {
+    return integer("maxTokens");
+  }
+
+  /** {@code "promptTokensInResponse"}: prompt tokens kept in front of a judged response. */
+  public OptionalInt promptTokensInResponse() {
+    return integer("promptTokensInResponse");
+  }
+
+  private OptionalInt integer(String key) {
+    JsonNode n = json.get(key);
+    if (n == null) {
+      return OptionalInt.empty();
+    }
+    if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+      throw new ModelLoadException(source + ": \"" + key + "\" must be an integer, was " + n);
+    }
+    return OptionalInt.of(n.intValue());
+  }
+
+  /**
+   * Calibration of one label, {@code p = sigmoid(a * logit + b)}.
+   *
+   * @param text the entry as written (for messages)
+   */
+  public record Calibration(double a, double b, String text) {}
+
+  /**
+   * {@code "calibration"."<label>"}: its {@code a} and {@code b} (1 and 0 where missing or not numbers); empty
+   * when the label has no entry.
+   */
+  public Optional<Calibration> calibration(String label) {
+    requireNonNull(label, "label");
+    JsonNode c = json.path("calibration").path(label);
+    if (c.isMissingNode()) {
+      return Optional.empty();
+    }
+    return Optional.of(new Calibration(c.path("a").isNumber() ? c.path("a").asDouble() : 1.0,
+        c.path("b").isNumber() ? c.path("b").asDouble() : 0.0, c.toString()));
+  }
+
+  /**
+   * A fixed custom-category calibration.
+   *
+   * @param c0 NaN where missing or not a number
+   * @param tau NaN where missing or not a number
+   * @param text the entry as written (for messages)
+   */
+  public record CustomCategory(double c0, double tau, String text) {}
+
+  /** {@code "customCategory"}: {@code {c0, tau}}, when present. */
+  public Optional<CustomCategory> customCategory() {
+    JsonNode c = json.get("customCategory");
+    if (c == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new CustomCategory(c.path("c0").isNumber() ? c.path("c0").asDouble() : Double.NaN,
+        c.path("tau").isNumber() ? c.path("tau").asDouble() : Double.NaN, c.toString()));
+  }
+
+  /** {@code "categoryProbabilities"} as text, when present. */
+  public Optional<String> categoryProbabilities() {
+    JsonNode n = json.get("categoryProbabilities");
+    return n == null || n.isNull() ? Optional.empty() : Optional.of(n.asText());
+  }
+
+  /**
+   * Every key but the reserved ones ({@code formatVersion}, {@code family}, {@code files} and the seal), as plain
+   * Java values (maps, lists, strings, numbers, booleans): what {@link #create(Path, String, Map)} takes as
+   * {@code extra}, so a manifest can be re-created around changed files. Unmodifiable.
+   */
+  public Map<String, Object> extras() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    json.fields().forEachRemaining(e -> {
+      if (!RESERVED.contains(e.getKey())) {
+        out.put(e.getKey(), CANONICAL.convertValue(e.getValue(), Object.class));
+      }
+    });
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** The whole document (a copy), for this package's tests. */
+  JsonNode json() {
     return json.deepCopy();
   }
 

@@ -195,4 +195,55 @@ class ModelManifestTest {
     assertThrows(ModelLoadException.class, () -> ModelManifest.seal(dir));
     assertEquals(before, Files.readString(dir.resolve(ModelManifest.FILE_NAME)));
   }
+
+  @Test
+  void typedAccessors_readTheFamilyKeys_andExtrasRoundTrip() throws Exception {
+    writeModelFiles();
+    Map<String, Object> extra = Map.of("model", "model.onnx", "taxonomy", "llama-guard-3", "name", "tiny",
+        "labels", java.util.List.of("unsafe", "S1"), "maxTokens", 16, "promptTokensInResponse", 6,
+        "calibration", Map.of("unsafe", Map.of("a", 0.5, "b", -1.0)),
+        "customCategory", Map.of("c0", 0.25, "tau", 2.0), "categoryProbabilities", "joint");
+    ModelManifest.create(dir, "parapet-encoder", extra);
+    ModelManifest m = ModelManifest.read(dir);
+    assertEquals("model.onnx", m.modelFile());
+    assertEquals(java.util.Optional.of("llama-guard-3"), m.taxonomy());
+    assertEquals(java.util.Optional.of("tiny"), m.name());
+    assertEquals(java.util.List.of("unsafe", "S1"), m.labels().orElseThrow());
+    assertEquals(16, m.maxTokens().orElseThrow());
+    assertEquals(6, m.promptTokensInResponse().orElseThrow());
+    ModelManifest.Calibration c = m.calibration("unsafe").orElseThrow();
+    assertEquals(0.5, c.a());
+    assertEquals(-1.0, c.b());
+    assertTrue(m.calibration("S1").isEmpty());
+    assertEquals(0.25, m.customCategory().orElseThrow().c0());
+    assertEquals(2.0, m.customCategory().orElseThrow().tau());
+    assertEquals(java.util.Optional.of("joint"), m.categoryProbabilities());
+    assertEquals(extra, m.extras());
+    // the extras re-create the same content
+    ModelManifest again = ModelManifest.create(dir, "parapet-encoder", m.extras());
+    assertEquals(m.contentSha256(), again.contentSha256());
+  }
+
+  @Test
+  void typedAccessors_absentKeys_defaultsOrEmpty() throws Exception {
+    writeModelFiles();
+    ModelManifest m = ModelManifest.create(dir, "llama-guard-3", Map.of());
+    assertEquals("model.onnx", m.modelFile());
+    assertTrue(m.taxonomy().isEmpty() && m.name().isEmpty() && m.labels().isEmpty());
+    assertTrue(m.maxTokens().isEmpty() && m.customCategory().isEmpty() && m.categoryProbabilities().isEmpty());
+    assertTrue(m.extras().isEmpty());
+  }
+
+  @Test
+  void typedAccessors_wrongTypes_nameTheKey() throws Exception {
+    writeModelFiles();
+    ModelManifest m = ModelManifest.create(dir, "llama-guard-3", Map.of("maxTokens", "sixteen", "model", 7));
+    ModelLoadException e = assertThrows(ModelLoadException.class, m::maxTokens);
+    assertTrue(e.getMessage().contains("\"maxTokens\" must be an integer"), e.getMessage());
+    ModelLoadException f = assertThrows(ModelLoadException.class, m::modelFile);
+    assertTrue(f.getMessage().contains("\"model\""), f.getMessage());
+    ModelManifest escape = ModelManifest.create(dir, "llama-guard-3", Map.of("model", "../elsewhere.onnx"));
+    ModelLoadException g = assertThrows(ModelLoadException.class, escape::modelFile);
+    assertTrue(g.getMessage().contains("plain name"), g.getMessage());
+  }
 }

@@ -14,7 +14,7 @@ public final class PromptTokens {
    * forced answer} of the request's prompt, in tokens.
    */
   public static int[] of(DecoderGuardClassifier c, ClassificationRequest r) {
-    DecoderGuardClassifier.Prepared p = c.prepare(r, DecoderOptions.defaults().categoryMode());
+    PromptPreparer.Prepared p = c.preparer().prepare(r, DecoderOptions.defaults().categoryMode());
     return new int[] {p.plan().prefix().length, p.head().length, p.judged().length,
         p.plan().maxSuffixLength() + p.plan().chain().length};
   }

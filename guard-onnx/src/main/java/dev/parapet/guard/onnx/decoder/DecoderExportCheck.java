@@ -68,7 +68,7 @@ public final class DecoderExportCheck {
     requireNonNull(dir, "dir");
     requireNonNull(family, "family");
     ModelManifest manifest = ModelManifest.read(dir);
-    Path model = dir.resolve(manifest.json().path("model").asText("model.onnx"));
+    Path model = dir.resolve(manifest.modelFile());
     Path tokenizer = dir.resolve("tokenizer.json");
     for (Path p : List.of(model, tokenizer)) {
       if (!Files.isRegularFile(p)) {
@@ -79,11 +79,11 @@ public final class DecoderExportCheck {
     ModelSpec spec;
     try (OrtSessions.Opened opened = OrtSessions.open(model, OnnxOptions.builder().build(), "decoder model")) {
       spec = ModelSpec.read(opened.session(), model.toString(),
-          DecoderGuardClassifier.readConfigForCheck(dir.resolve("config.json")));
+          DecoderLoader.readConfig(dir.resolve("config.json")));
     }
     int tokVocab;
     try (ContentTokenizer tok = ContentTokenizer.load(tokenizer)) {
-      for (String special : DecoderGuardClassifier.formatFor(family).requiredSpecialTokens()) {
+      for (String special : PromptFormat.of(family).requiredSpecialTokens()) {
         if (!tok.specialTokens().contains(special)) {
           throw new ModelLoadException(tokenizer + ": has no special token " + special + ", which the "
               + family.id() + " prompt needs; the tokenizer belongs to another model family");

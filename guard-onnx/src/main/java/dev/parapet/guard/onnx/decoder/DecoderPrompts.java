@@ -2,27 +2,20 @@ package dev.parapet.guard.onnx.decoder;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.parapet.guard.ClassificationException;
-import dev.parapet.guard.Conversation;
-import dev.parapet.guard.ModelLoadException;
 import dev.parapet.guard.Target;
-import dev.parapet.guard.Turn;
 import dev.parapet.guard.onnx.ContentTokenizer;
 import dev.parapet.guard.onnx.ModelManifest;
 import dev.parapet.guard.spi.Capability;
 import dev.parapet.guard.spi.ClassificationRequest;
 import dev.parapet.guard.spi.Scores;
 import dev.parapet.guard.spi.Truncation;
-import dev.parapet.guard.taxonomy.Taxonomies;
 import dev.parapet.guard.taxonomy.Taxonomy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A guard family's prompt rendered to token ids and its answer read from next-token log-probabilities, without a
@@ -40,19 +33,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class DecoderPrompts {
   private final GuardFamily family;
   private final PromptFormat format;
-  private final PromptEncoder encoder;
+  private final PromptPreparer preparer;
   private final CategoryMode mode;
-  private final int maxContext;
-  private final Map<PlanKey, Plan> plans = new ConcurrentHashMap<>();
-
-  private record PlanKey(String taxonomyHash, String taxonomyName, Target target, CategoryMode mode) {}
 
   private DecoderPrompts(GuardFamily family, ContentTokenizer tokenizer, CategoryMode mode, int maxContext) {
     this.family = family;
-    this.format = DecoderGuardClassifier.formatFor(family);
-    this.encoder = new PromptEncoder(tokenizer);
+    this.preparer = new PromptPreparer(family, tokenizer, maxContext);
+    this.format = preparer.format();
     this.mode = mode;
-    this.maxContext = maxContext;
   }
 
   /**
@@ -71,7 +59,7 @@ public final class DecoderPrompts {
     if (maxContextTokens < 64) {
       throw new IllegalArgumentException("maxContextTokens must be >= 64, was " + maxContextTokens);
     }
-    for (String special : DecoderGuardClassifier.formatFor(family).requiredSpecialTokens()) {
+    for (String special : PromptFormat.of(family).requiredSpecialTokens()) {
       if (!tokenizer.specialTokens().contains(special)) {
         throw new IllegalArgumentException("has no special token " + special + ", which the " + family.id()
             + " prompt needs; this tokenizer belongs to another model family");
@@ -84,24 +72,10 @@ public final class DecoderPrompts {
    * The taxonomy a model folder's manifest names ({@code "taxonomy"}: a preset such as {@code llama-guard-3} for
    * the 8B), else the family's native one.
    *
-   * @throws ModelLoadException when the manifest names an unknown taxonomy
+   * @throws dev.parapet.guard.ModelLoadException when the manifest names an unknown taxonomy
    */
   public static Taxonomy defaultTaxonomy(ModelManifest manifest, GuardFamily family) {
-    requireNonNull(manifest, "manifest");
-    requireNonNull(family, "family");
-    JsonNode t = manifest.json().get("taxonomy");
-    if (t == null || !t.isTextual()) {
-      return family.nativeTaxonomy();
-    }
-    String name = t.asText();
-    if (name.equals(family.nativeTaxonomy().name())) {
-      return family.nativeTaxonomy();
-    }
-    try {
-      return Taxonomies.named(name);
-    } catch (IllegalArgumentException e) {
-      throw new ModelLoadException(manifest.source() + ": \"taxonomy\": " + e.getMessage(), e);
-    }
+    return DecoderLoader.defaultTaxonomy(manifest, family);
   }
 
   /** The family whose template is rendered. */
@@ -116,7 +90,7 @@ public final class DecoderPrompts {
 
   /** The context length conversations are cut to fit. */
   public int maxContextTokens() {
-    return maxContext;
+    return preparer.maxContextTokens();
   }
 
   /**
@@ -144,7 +118,7 @@ public final class DecoderPrompts {
   public void validate(Taxonomy taxonomy) {
     requireNonNull(taxonomy, "taxonomy");
     for (Target t : Target.values()) {
-      plan(taxonomy, t, mode);
+      preparer.plan(taxonomy, t, mode);
     }
   }
 
@@ -186,10 +160,10 @@ public final class DecoderPrompts {
 
   /** A request's reads and how to turn their answers into scores. Immutable. */
   public final class Rendered {
-    private final DecoderGuardClassifier.Prepared prepared;
+    private final PromptPreparer.Prepared prepared;
     private final List<Read> reads;
 
-    private Rendered(DecoderGuardClassifier.Prepared prepared, List<Read> reads) {
+    private Rendered(PromptPreparer.Prepared prepared, List<Read> reads) {
       this.prepared = prepared;
       this.reads = List.copyOf(reads);
     }
@@ -233,20 +207,19 @@ public final class DecoderPrompts {
       int probes = plan.probes().size();
       if (format.onePromptPerCategory()) {
         double[] yes = new double[f.length];
-        int unsafe = plan.probes().get(0).probe().unsafeIndex();
         for (int k = 0; k < f.length; k++) {
-          yes[k] = DecoderGuardClassifier.softmax(f[k])[unsafe];
+          yes[k] = DecisionScorer.yes(plan, f[k]);
         }
-        return DecoderGuardClassifier.shieldGemmaScores(plan, yes, prepared.truncation());
+        return DecisionScorer.shieldGemmaScores(plan, yes, prepared.truncation());
       }
       if (mode == CategoryMode.EXACT) {
         float[][][] all = new float[f.length / probes][][];
         for (int r = 0; r < all.length; r++) {
           all[r] = Arrays.copyOfRange(f, r * probes, (r + 1) * probes);
         }
-        return DecoderGuardClassifier.exactScores(plan, all, prepared.truncation());
+        return DecisionScorer.exactScores(plan, all, prepared.truncation());
       }
-      return DecoderGuardClassifier.toScores(plan, f, prepared.truncation());
+      return DecisionScorer.toScores(plan, f, prepared.truncation());
     }
   }
 
@@ -260,7 +233,7 @@ public final class DecoderPrompts {
    */
   public Rendered render(ClassificationRequest request) {
     requireNonNull(request, "request");
-    DecoderGuardClassifier.Prepared p = prepare(request, mode);
+    PromptPreparer.Prepared p = preparer.prepare(request, mode);
     Plan plan = p.plan();
     List<Read> reads = new ArrayList<>();
     List<long[]> prefixes = new ArrayList<>();
@@ -281,97 +254,8 @@ public final class DecoderPrompts {
     return new Rendered(p, reads);
   }
 
-  /** The plan for (taxonomy, target, mode), resolved once and cached (bounded). */
-  Plan plan(Taxonomy taxonomy, Target target, CategoryMode mode) {
-    PlanKey key = new PlanKey(taxonomy.hash(), taxonomy.name(), target, mode);
-    Plan p = plans.get(key);
-    if (p == null) {
-      if (taxonomy.size() == 0 && (mode != CategoryMode.NONE || format.onePromptPerCategory())) {
-        throw new ClassificationException("taxonomy " + taxonomy.name() + " has no categories to judge");
-      }
-      p = Plan.resolve(format, encoder, taxonomy, target, mode);
-      if (plans.size() > 256) {
-        plans.clear(); // bounded; plans are cheap to rebuild
-      }
-      plans.put(key, p);
-    }
-    return p;
-  }
-
-  /** A request turned into ids, the conversation cut to fit {@code maxContextTokens}. */
-  DecoderGuardClassifier.Prepared prepare(ClassificationRequest request, CategoryMode mode) {
-    Conversation c = request.conversation();
-    Target target = c.target();
-    Plan plan;
-    try {
-      plan = plan(request.taxonomy(), target, mode);
-    } catch (IllegalArgumentException e) {
-      throw new ClassificationException("taxonomy " + request.taxonomy().name() + ": " + e.getMessage(), e);
-    }
-    List<Turn> turns = c.turns();
-    List<List<Segment>> groups = format.head(turns.subList(0, turns.size() - 1), target);
-    List<long[]> groupIds = new ArrayList<>();
-    for (List<Segment> g : groups) {
-      groupIds.add(encoder.encode(g));
-    }
-    long[] judged = encodeJudged(turns.get(turns.size() - 1).text());
-    long[] label = groupIds.isEmpty() ? new long[0] : groupIds.remove(groupIds.size() - 1);
-    int fixed = plan.prefix().length + label.length + plan.maxSuffixLength() + plan.chain().length;
-    for (long[] p : plan.exactPrefixes()) {
-      fixed = Math.max(fixed, p.length + label.length + plan.maxSuffixLength() + plan.chain().length);
-    }
-    int budget = maxContext - fixed;
-    if (budget < 8) {
-      throw new ClassificationException("the " + family.id() + " prompt for taxonomy " + request.taxonomy().name()
-          + " takes " + fixed + " tokens, leaving " + budget + " of maxContextTokens=" + maxContext
-          + " for the conversation; raise maxContextTokens or use fewer categories");
-    }
-    int context = 0;
-    for (long[] g : groupIds) {
-      context += g.length;
-    }
-    long original = context + judged.length;
-    Truncation truncation = null;
-    if (original > budget) {
-      boolean dropped = false;
-      // drop the oldest turns, but keep the one right before the judged turn (the prompt a response answers)
-      while (groupIds.size() > 1 && context + judged.length > budget) {
-        context -= groupIds.remove(0).length;
-        dropped = true;
-      }
-      boolean cut = false;
-      if (judged.length > budget - context) {
-        judged = headTail(judged, budget - context);
-        cut = true;
-      }
-      String strategy = dropped && cut ? "drop-oldest-turns+head+tail" : dropped ? "drop-oldest-turns" : "head+tail";
-      truncation = new Truncation(original, context + judged.length, "tokens", strategy);
-    }
-    groupIds.add(label);
-    return new DecoderGuardClassifier.Prepared(plan, target, PromptEncoder.concat(groupIds.toArray(new long[0][])), judged, truncation,
-        context);
-  }
-
-  /** The judged text and the fixed trailer, as one run. */
-  long[] encodeJudged(String text) {
-    return encoder.encode(Segment.content(format.judgedContent(text)), Segment.template(format.trailer()));
-  }
-
-  /** The first half and the last half of {@code keep} tokens (the middle is skipped). */
-  static long[] headTail(long[] ids, int keep) {
-    int head = keep / 2;
-    int tail = keep - head;
-    long[] out = new long[keep];
-    System.arraycopy(ids, 0, out, 0, head);
-    System.arraycopy(ids, ids.length - tail, out, head, tail);
-    return out;
-  }
-
-  PromptEncoder encoder() {
-    return encoder;
-  }
-
-  PromptFormat format() {
-    return format;
+  /** The request preparation the local decoder shares. */
+  PromptPreparer preparer() {
+    return preparer;
   }
 }

@@ -62,8 +62,24 @@ final class DecoderRuntime {
    */
   KvCache extend(KvCache past, long[][] rows, Cancellation cancellation, String step) {
     Padded p = Padded.of(rows);
-    Outcome o = execute(past, p, new int[rows.length][0], null, true, cancellation, step);
-    return o.cache;
+    checkBatch(past, p);
+    if (p.width == 0) {
+      return past.retain();
+    }
+    KvCache current = past;
+    try {
+      for (int[] c : chunks(p.width, p.width, p.ids.length)) {
+        KvCache next = runChunk(current, p, c[0], c[1], Wanted.NONE, null, true, cancellation,
+            step + " (tokens " + c[0] + "-" + c[1] + " of " + p.width + ")");
+        release(current, past);
+        current = next;
+      }
+      KvCache result = current;
+      current = past; // handed to the caller
+      return result;
+    } finally {
+      release(current, past);
+    }
   }
 
   /**
@@ -84,11 +100,55 @@ final class DecoderRuntime {
   float[][][] logits(KvCache past, long[][] rows, int[][] positions, long[][][] select, Cancellation cancellation,
       String step) {
     Padded p = Padded.of(rows);
-    Outcome o = execute(past, p, positions, select, false, cancellation, step);
-    return o.logits;
+    checkBatch(past, p);
+    Wanted wanted = Wanted.of(p, positions);
+    if (p.width == 0) {
+      return wanted.out;
+    }
+    // chunks: [0, firstWanted) then [firstWanted, width), so that the runs that read logits are short; the last
+    // run's KV is never needed
+    List<int[]> chunks = chunks(wanted.first, p.width, p.ids.length);
+    KvCache current = past;
+    try {
+      for (int ci = 0; ci < chunks.size(); ci++) {
+        int from = chunks.get(ci)[0];
+        int to = chunks.get(ci)[1];
+        KvCache next = runChunk(current, p, from, to, wanted, select, ci < chunks.size() - 1, cancellation,
+            step + " (tokens " + from + "-" + to + " of " + p.width + ")");
+        release(current, past);
+        current = next;
+      }
+      return wanted.out;
+    } finally {
+      release(current, past);
+    }
   }
 
-  private record Outcome(KvCache cache, float[][][] logits) {}
+  private static void checkBatch(KvCache past, Padded p) {
+    if (past.batch() != p.ids.length) {
+      throw new IllegalArgumentException("past has " + past.batch() + " rows, input has " + p.ids.length);
+    }
+  }
+
+  /** Closes an intermediate cache (never the caller's {@code past}). */
+  private static void release(KvCache current, KvCache past) {
+    if (current != null && current != past) {
+      current.close();
+    }
+  }
+
+  /** Chunk boundaries [from, to): [0, split) then [split, width), each cut to {@link #chunkFor} tokens. */
+  private List<int[]> chunks(int split, int width, int batch) {
+    List<int[]> chunks = new ArrayList<>();
+    int chunk = chunkFor(batch);
+    for (int s = 0; s < split; s += chunk) {
+      chunks.add(new int[] {s, Math.min(split, s + chunk)});
+    }
+    for (int s = split; s < width; s += chunk) {
+      chunks.add(new int[] {s, Math.min(width, s + chunk)});
+    }
+    return chunks;
+  }
 
   /** Rows left-padded to one width. */
   record Padded(long[][] ids, long[][] mask, int[] pad, int width) {
@@ -111,102 +171,81 @@ final class DecoderRuntime {
     }
   }
 
-  private Outcome execute(KvCache past, Padded p, int[][] positions, long[][][] select, boolean keep,
-      Cancellation cancellation, String step) {
-    int batch = p.ids.length;
-    if (past.batch() != batch) {
-      throw new IllegalArgumentException("past has " + past.batch() + " rows, input has " + batch);
-    }
-    float[][][] out = new float[batch][][];
-    // padded columns whose logits are wanted
-    Map<Integer, List<int[]>> wanted = new HashMap<>();
-    int firstWanted = p.width;
-    for (int b = 0; b < batch; b++) {
-      out[b] = new float[positions[b].length][];
-      for (int i = 0; i < positions[b].length; i++) {
-        int col = p.pad[b] + positions[b][i];
-        if (positions[b][i] < 0 || col >= p.width) {
-          throw new IllegalArgumentException("logit position " + positions[b][i] + " outside row " + b);
+  /**
+   * The padded columns whose logits a scoring run reads ({@code byColumn}: column -> {row, index} targets), the
+   * first of them, and the result array they fill.
+   */
+  private record Wanted(Map<Integer, List<int[]>> byColumn, int first, float[][][] out) {
+    static final Wanted NONE = new Wanted(Map.of(), Integer.MAX_VALUE, new float[0][][]);
+
+    static Wanted of(Padded p, int[][] positions) {
+      int batch = p.ids.length;
+      float[][][] out = new float[batch][][];
+      Map<Integer, List<int[]>> wanted = new HashMap<>();
+      int first = p.width;
+      for (int b = 0; b < batch; b++) {
+        out[b] = new float[positions[b].length][];
+        for (int i = 0; i < positions[b].length; i++) {
+          int col = p.pad[b] + positions[b][i];
+          if (positions[b][i] < 0 || col >= p.width) {
+            throw new IllegalArgumentException("logit position " + positions[b][i] + " outside row " + b);
+          }
+          wanted.computeIfAbsent(col, c -> new ArrayList<>()).add(new int[] {b, i});
+          first = Math.min(first, col);
         }
-        wanted.computeIfAbsent(col, c -> new ArrayList<>()).add(new int[] {b, i});
-        firstWanted = Math.min(firstWanted, col);
       }
+      return new Wanted(wanted, first, out);
     }
-    if (p.width == 0) {
-      return new Outcome(keep ? past.retain() : null, out);
-    }
-    // chunk boundaries: [0, firstWanted) then [firstWanted, width), each in chunks, so that logit-reading runs
-    // are short
-    List<int[]> chunks = new ArrayList<>();
-    int chunk = chunkFor(batch);
-    for (int s = 0; s < firstWanted; s += chunk) {
-      chunks.add(new int[] {s, Math.min(firstWanted, s + chunk)});
-    }
-    for (int s = firstWanted; s < p.width; s += chunk) {
-      chunks.add(new int[] {s, Math.min(p.width, s + chunk)});
-    }
-    // running mask over past + new columns
-    long[] pastCount = new long[batch];
-    for (int b = 0; b < batch; b++) {
-      pastCount[b] = past.realLength(b);
-    }
-    KvCache current = past;
-    try {
-      for (int ci = 0; ci < chunks.size(); ci++) {
-        int from = chunks.get(ci)[0];
-        int to = chunks.get(ci)[1];
-        boolean last = ci == chunks.size() - 1;
-        boolean needLogits = false;
-        for (int col = from; col < to && !needLogits; col++) {
-          needLogits = wanted.containsKey(col);
+
+    boolean anyIn(int from, int to) {
+      for (int col = from; col < to; col++) {
+        if (byColumn.containsKey(col)) {
+          return true;
         }
-        boolean needKv = keep || !last;
-        KvCache next = runChunk(current, p, from, to, pastCount, needLogits, needKv, wanted, select, out,
-            cancellation,
-            step + " (tokens " + from + "-" + to + " of " + p.width + ")");
-        if (current != past) {
-          current.close();
-        }
-        current = next;
       }
-      KvCache result = keep ? current : null;
-      if (!keep && current != past && current != null) {
-        current.close();
-      }
-      current = null;
-      return new Outcome(result, out);
-    } finally {
-      if (current != null && current != past) {
-        current.close();
-      }
+      return false;
     }
   }
 
-  private KvCache runChunk(KvCache past, Padded p, int from, int to, long[] pastCount, boolean needLogits,
-      boolean needKv, Map<Integer, List<int[]>> wanted, long[][][] select, float[][][] out,
-      Cancellation cancellation, String step) {
+  /**
+   * One run over padded columns [from, to) on top of {@code past}: reads the wanted logits there, and returns the
+   * extended cache when {@code needKv} (else null).
+   */
+  private KvCache runChunk(KvCache past, Padded p, int from, int to, Wanted wanted, long[][][] select,
+      boolean needKv, Cancellation cancellation, String step) {
     int batch = p.ids.length;
+    boolean needLogits = wanted.anyIn(from, to);
     int n = to - from;
     int pastLen = past.length();
     int total = pastLen + n;
     long[] ids = new long[batch * n];
-    long[] mask = new long[batch * total];
     long[] pos = new long[batch * n];
-    long[][] newMask = new long[batch][];
+    // the attention mask spans past + new positions: it is written straight into native memory (a heap array
+    // would be copied there by ONNX Runtime anyway), so a streaming check allocates no O(L) heap array for it
+    LongBuffer mask = ByteBuffer.allocateDirect(Math.toIntExact((long) batch * total * Long.BYTES))
+        .order(ByteOrder.nativeOrder()).asLongBuffer();
+    boolean padded = !past.unpadded();
     for (int b = 0; b < batch; b++) {
       int row = b * total;
       past.copyMask(b, mask, row);
       long count = past.realLength(b);
       for (int j = 0; j < n; j++) {
         long m = p.mask[b][from + j];
-        mask[row + pastLen + j] = m;
+        mask.put(row + pastLen + j, m);
+        padded |= m == 0;
         ids[b * n + j] = p.ids[b][from + j];
         count += m;
         pos[b * n + j] = m == 1 ? count - 1 : 1; // pads: any valid position (as transformers does)
       }
-      // one row: the cache keeps the input array itself (never written again; the tensor below copies it), so
-      // streaming does not allocate the O(L) mask twice per call
-      newMask[b] = batch == 1 ? mask : Arrays.copyOfRange(mask, row, row + total);
+    }
+    // the new cache keeps a mask only when some position is padding (stacked batches); one unpadded row, as in
+    // streaming, keeps none
+    long[][] newMask = null;
+    if (needKv && padded) {
+      newMask = new long[batch][total];
+      for (int b = 0; b < batch; b++) {
+        mask.get(b * total, newMask[b]);
+      }
     }
     Map<String, OnnxTensor> inputs = new HashMap<>();
     Set<String> outputs = new HashSet<>();
@@ -235,7 +274,7 @@ final class DecoderRuntime {
       }
       inputs.put("input_ids", OnnxTensor.createTensor(OrtSessions.environment(), LongBuffer.wrap(ids),
           new long[] {batch, n}));
-      inputs.put("attention_mask", OnnxTensor.createTensor(OrtSessions.environment(), LongBuffer.wrap(mask),
+      inputs.put("attention_mask", OnnxTensor.createTensor(OrtSessions.environment(), mask,
           new long[] {batch, total}));
       if (spec.hasPositionIds()) {
         inputs.put("position_ids", OnnxTensor.createTensor(OrtSessions.environment(), LongBuffer.wrap(pos),
@@ -252,7 +291,7 @@ final class DecoderRuntime {
       }
       result = OrtSessions.run(session, feeds, outputs, pinned, cancellation, step);
       if (needLogits) {
-        readLogits(logitsBytes, n, from, to, wanted, select, out);
+        readLogits(logitsBytes, n, from, to, wanted.byColumn(), select, wanted.out());
       }
       if (!needKv) {
         return null;

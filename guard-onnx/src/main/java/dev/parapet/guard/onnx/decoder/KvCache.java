@@ -7,12 +7,15 @@ import dev.parapet.guard.ClassificationException;
 import dev.parapet.guard.onnx.internal.OrtSessions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The key/value tensors of every layer for a batch of rows, plus each row's attention mask (rows may be
- * left-padded, so each row has its own count of real positions). Never mutated: extending a cache makes a new
+ * left-padded, so each row has its own count of real positions; a cache without padding, such as a streaming
+ * session's, keeps no mask array at all, so growing it by a few tokens allocates nothing that grows with its
+ * length). Never mutated: extending a cache makes a new
  * one, which is how a scoring fork leaves the committed cache bitwise unchanged.
  *
  * <p>Owns native memory through {@code owner} (an ONNX Runtime result or tensors we created). Reference
@@ -24,6 +27,7 @@ final class KvCache implements AutoCloseable {
   private final ModelSpec spec;
   private final int batch;
   private final int length;
+  /** Per row, 1 for a real position and 0 for padding; null when every position of every row is real. */
   private final long[][] mask;
   private final OnnxTensor[] keys;
   private final OnnxTensor[] values;
@@ -33,6 +37,7 @@ final class KvCache implements AutoCloseable {
   private final ByteBuffer[] keyBytes;
   private final ByteBuffer[] valueBytes;
 
+  /** @param mask per row over the {@code length} positions, or null when no position is padding */
   KvCache(ModelSpec spec, int batch, int length, long[][] mask, OnnxTensor[] keys, OnnxTensor[] values,
       AutoCloseable owner) {
     this(spec, batch, length, mask, keys, values, owner, null, null);
@@ -53,8 +58,7 @@ final class KvCache implements AutoCloseable {
 
   /** An empty cache (length 0) for {@code batch} rows. */
   static KvCache empty(ModelSpec spec, int batch) {
-    long[][] mask = new long[batch][0];
-    return fromBuffers(spec, batch, 0, mask, new ByteBuffer[spec.layers()], new ByteBuffer[spec.layers()]);
+    return fromBuffers(spec, batch, 0, null, new ByteBuffer[spec.layers()], new ByteBuffer[spec.layers()]);
   }
 
   int batch() {
@@ -67,16 +71,41 @@ final class KvCache implements AutoCloseable {
 
   /** Row {@code b}'s mask over the cached positions (1 real, 0 padding). A copy. */
   long[] mask(int b) {
-    return mask[b].clone();
+    long[] m = new long[length];
+    copyMask(b, m, 0);
+    return m;
+  }
+
+  /** Whether no position of any row is padding (the mask is all ones and not stored). */
+  boolean unpadded() {
+    return mask == null;
   }
 
   /** Copies row {@code b}'s mask into {@code dst} at {@code offset} (no intermediate copy). */
   void copyMask(int b, long[] dst, int offset) {
-    System.arraycopy(mask[b], 0, dst, offset, mask[b].length);
+    if (mask == null) {
+      Arrays.fill(dst, offset, offset + length, 1L);
+    } else {
+      System.arraycopy(mask[b], 0, dst, offset, length);
+    }
+  }
+
+  /** Copies row {@code b}'s mask into {@code dst} at index {@code offset} (no intermediate array). */
+  void copyMask(int b, java.nio.LongBuffer dst, int offset) {
+    if (mask == null) {
+      for (int i = 0; i < length; i++) {
+        dst.put(offset + i, 1L);
+      }
+    } else {
+      dst.put(offset, mask[b]);
+    }
   }
 
   /** Real (unpadded) positions of row {@code b}. */
   int realLength(int b) {
+    if (mask == null) {
+      return length;
+    }
     int n = 0;
     for (long m : mask[b]) {
       n += (int) m;
@@ -142,11 +171,15 @@ final class KvCache implements AutoCloseable {
       batch += p.batch;
       len = Math.max(len, p.length);
     }
-    long[][] mask = new long[batch][len];
+    boolean unpadded = true;
+    for (KvCache p : parts) {
+      unpadded &= p.mask == null && p.length == len;
+    }
+    long[][] mask = unpadded ? null : new long[batch][len];
     int row = 0;
     for (KvCache p : parts) {
-      for (int b = 0; b < p.batch; b++, row++) {
-        System.arraycopy(p.mask[b], 0, mask[row], len - p.length, p.length);
+      for (int b = 0; b < p.batch && mask != null; b++, row++) {
+        p.copyMask(b, mask[row], len - p.length);
       }
     }
     ByteBuffer[] k = new ByteBuffer[spec.layers()];
@@ -177,9 +210,9 @@ final class KvCache implements AutoCloseable {
     if (n < 0 || n > length) {
       throw new IllegalArgumentException("truncate length " + n + " outside [0, " + length + "]");
     }
-    long[][] m = new long[batch][];
-    for (int b = 0; b < batch; b++) {
-      m[b] = java.util.Arrays.copyOf(mask[b], n);
+    long[][] m = mask == null ? null : new long[batch][];
+    for (int b = 0; b < batch && m != null; b++) {
+      m[b] = Arrays.copyOf(mask[b], n);
     }
     ByteBuffer[] k = new ByteBuffer[spec.layers()];
     ByteBuffer[] v = new ByteBuffer[spec.layers()];

@@ -95,13 +95,45 @@ final class PromptEncoder {
     }
 
     void addAll(long[] vs) {
-      for (long v : vs) {
-        add(v);
+      addAll(vs, 0, vs.length);
+    }
+
+    /** Appends {@code vs[from, to)}. */
+    void addAll(long[] vs, int from, int to) {
+      int k = to - from;
+      if (n + k > a.length) {
+        a = java.util.Arrays.copyOf(a, Math.max(n + k, a.length * 2));
       }
+      System.arraycopy(vs, from, a, n, k);
+      n += k;
+    }
+
+    void addAll(LongList vs) {
+      addAll(vs.a, 0, vs.n);
+    }
+
+    long get(int i) {
+      if (i >= n) {
+        throw new IndexOutOfBoundsException("index " + i + " of " + n);
+      }
+      return a[i];
+    }
+
+    /** The backing array, valid up to {@link #size()}; read-only for the caller and changed by later adds. */
+    long[] array() {
+      return a;
     }
 
     int size() {
       return n;
+    }
+
+    /** Keeps the first {@code size} values. */
+    void truncate(int size) {
+      if (size < 0 || size > n) {
+        throw new IllegalArgumentException("truncate to " + size + " outside [0, " + n + "]");
+      }
+      n = size;
     }
 
     void clear() {

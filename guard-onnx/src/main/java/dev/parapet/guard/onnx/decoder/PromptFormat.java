@@ -21,6 +21,15 @@ import java.util.List;
  */
 interface PromptFormat {
 
+  /** The format of {@code family}. */
+  static PromptFormat of(GuardFamily family) {
+    return switch (family) {
+      case LLAMA_GUARD_3, LLAMA_GUARD_4 -> new LlamaGuardFormat(family);
+      case QWEN3GUARD_GEN -> new Qwen3GuardFormat();
+      case SHIELDGEMMA -> new ShieldGemmaFormat();
+    };
+  }
+
   GuardFamily family();
 
   /**

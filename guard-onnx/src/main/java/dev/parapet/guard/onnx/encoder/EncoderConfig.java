@@ -1,11 +1,10 @@
 package dev.parapet.guard.onnx.encoder;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.parapet.guard.ModelLoadException;
 import dev.parapet.guard.onnx.ModelManifest;
 import dev.parapet.guard.taxonomy.Taxonomy;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The encoder-specific keys of {@code parapet-model.json}, checked. Immutable.
@@ -71,24 +70,16 @@ final class EncoderConfig {
             + " verified. Regenerate the manifest");
       }
     }
-    JsonNode json = manifest.json();
-    JsonNode tax = json.get("taxonomy");
-    if (tax != null && !"llama-guard-3".equals(tax.asText())) {
-      throw new ModelLoadException(src + ": taxonomy is \"" + tax.asText() + "\"; this classifier maps the"
+    Optional<String> tax = manifest.taxonomy();
+    if (tax.isPresent() && !"llama-guard-3".equals(tax.get())) {
+      throw new ModelLoadException(src + ": taxonomy is \"" + tax.get() + "\"; this classifier maps the"
           + " model's labels onto the llama-guard-3 taxonomy and reads only such models");
     }
-    String name = json.path("name").asText(FAMILY);
-    if (name.isBlank()) {
-      name = FAMILY;
-    }
-    JsonNode labelsNode = json.get("labels");
-    if (labelsNode == null || !labelsNode.isArray() || labelsNode.isEmpty()) {
+    String name = manifest.name().filter(n -> !n.isBlank()).orElse(FAMILY);
+    List<String> labels = manifest.labels().orElse(List.of());
+    if (labels.isEmpty()) {
       throw new ModelLoadException(src + ": missing \"labels\" array (\"unsafe\" followed by category codes"
           + " such as \"S1\")");
-    }
-    List<String> labels = new ArrayList<>();
-    for (JsonNode l : labelsNode) {
-      labels.add(l.asText());
     }
     if (!labels.get(0).equals("unsafe")) {
       throw new ModelLoadException(src + ": labels[0] must be \"unsafe\", was \"" + labels.get(0) + "\"");
@@ -104,59 +95,41 @@ final class EncoderConfig {
         throw new ModelLoadException(src + ": label \"" + code + "\" appears twice");
       }
     }
-    int maxTokens = intKey(json, "maxTokens", -1, src);
+    int maxTokens = manifest.maxTokens().orElseThrow(
+        () -> new ModelLoadException(src + ": missing \"maxTokens\" (an integer)"));
     if (maxTokens < 8 || maxTokens > 8192) {
-      throw new ModelLoadException(src + ": \"maxTokens\" must be an integer in [8, 8192], was "
-          + json.get("maxTokens"));
+      throw new ModelLoadException(src + ": \"maxTokens\" must be an integer in [8, 8192], was " + maxTokens);
     }
-    int promptTokens = intKey(json, "promptTokensInResponse", maxTokens / 3, src);
+    int promptTokens = manifest.promptTokensInResponse().orElse(maxTokens / 3);
     if (promptTokens < 1 || promptTokens > maxTokens - 4) {
       throw new ModelLoadException(src + ": \"promptTokensInResponse\" must be in [1, maxTokens - 4 = "
           + (maxTokens - 4) + "], was " + promptTokens);
     }
     double[] a = new double[labels.size()];
     double[] b = new double[labels.size()];
-    JsonNode cal = json.path("calibration");
     for (int i = 0; i < labels.size(); i++) {
-      JsonNode c = cal.path(labels.get(i));
-      a[i] = c.path("a").isNumber() ? c.path("a").asDouble() : 1.0;
-      b[i] = c.path("b").isNumber() ? c.path("b").asDouble() : 0.0;
+      Optional<ModelManifest.Calibration> c = manifest.calibration(labels.get(i));
+      a[i] = c.map(ModelManifest.Calibration::a).orElse(1.0);
+      b[i] = c.map(ModelManifest.Calibration::b).orElse(0.0);
       if (!Double.isFinite(a[i]) || !Double.isFinite(b[i]) || a[i] <= 0) {
         throw new ModelLoadException(src + ": calibration." + labels.get(i) + " needs a finite a > 0 and a finite"
-            + " b, was " + c);
+            + " b, was " + c.map(ModelManifest.Calibration::text).orElse(""));
       }
     }
-    JsonNode custom = json.path("customCategory");
-    double c0 = Double.NaN;
-    double tau = Double.NaN;
-    if (!custom.isMissingNode()) {
-      c0 = custom.path("c0").isNumber() ? custom.path("c0").asDouble() : Double.NaN;
-      tau = custom.path("tau").isNumber() ? custom.path("tau").asDouble() : Double.NaN;
+    Optional<ModelManifest.CustomCategory> custom = manifest.customCategory();
+    double c0 = custom.map(ModelManifest.CustomCategory::c0).orElse(Double.NaN);
+    double tau = custom.map(ModelManifest.CustomCategory::tau).orElse(Double.NaN);
+    if (custom.isPresent() && !(c0 > -1 && c0 < 1 && tau > 0 && tau < 10)) {
+      throw new ModelLoadException(src + ": customCategory needs c0 in (-1, 1) and tau in (0, 10), was "
+          + custom.get().text());
     }
-    if (!custom.isMissingNode() && !(c0 > -1 && c0 < 1 && tau > 0 && tau < 10)) {
-      throw new ModelLoadException(src + ": customCategory needs c0 in (-1, 1) and tau in (0, 10), was " + custom);
-    }
-    String catProb = json.path("categoryProbabilities").asText("conditional");
+    String catProb = manifest.categoryProbabilities().orElse("conditional");
     if (!catProb.equals("conditional") && !catProb.equals("joint")) {
       throw new ModelLoadException(src + ": \"categoryProbabilities\" must be \"conditional\" or \"joint\", was \""
           + catProb + "\"");
     }
     return new EncoderConfig(name, labels, maxTokens, promptTokens, a, b, c0, tau,
         manifest.files().get(MODEL_FILE).sha256(), manifest.contentSha256(), catProb.equals("conditional"));
-  }
-
-  private static int intKey(JsonNode json, String key, int dflt, String src) {
-    JsonNode n = json.get(key);
-    if (n == null) {
-      if (dflt < 0) {
-        throw new ModelLoadException(src + ": missing \"" + key + "\" (an integer)");
-      }
-      return dflt;
-    }
-    if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-      throw new ModelLoadException(src + ": \"" + key + "\" must be an integer, was " + n);
-    }
-    return n.intValue();
   }
 
   /** Calibrated probability of label {@code i} from its raw logit. */

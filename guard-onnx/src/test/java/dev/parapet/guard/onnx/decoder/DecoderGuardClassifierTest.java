@@ -52,14 +52,14 @@ class DecoderGuardClassifierTest {
 
   /** Logits after {@code ids} computed in one pass from an empty cache (no prefix cache, no fork). */
   static float[] direct(long[] ids) {
-    DecoderRuntime rt = guard.runtime();
+    DecoderRuntime rt = guard.runner().runtime();
     try (KvCache empty = KvCache.empty(rt.spec(), 1)) {
       return rt.logits(empty, new long[][] {ids}, new int[][] {{ids.length - 1}}, Cancellation.create(), "t")[0][0];
     }
   }
 
   static long id(String token) {
-    return guard.encoder().tokenizer().tokenId(token).getAsLong();
+    return guard.preparer().encoder().tokenizer().tokenId(token).getAsLong();
   }
 
   @Test
@@ -71,10 +71,10 @@ class DecoderGuardClassifierTest {
     assertTrue(guard.info().id().startsWith("llama-guard-3@"), guard.info().id());
     assertTrue(guard.info().supports(Capability.CATEGORY_SCORES));
     assertTrue(guard.info().supports(Capability.INCREMENTAL));
-    assertEquals(2, guard.runtime().spec().layers());
-    assertEquals(2, guard.runtime().spec().kvHeads());
-    assertEquals(8, guard.runtime().spec().headDim());
-    assertEquals(1200, guard.runtime().spec().vocab());
+    assertEquals(2, guard.runner().runtime().spec().layers());
+    assertEquals(2, guard.runner().runtime().spec().kvHeads());
+    assertEquals(8, guard.runner().runtime().spec().headDim());
+    assertEquals(1200, guard.runner().runtime().spec().vocab());
   }
 
   @Test
@@ -90,25 +90,25 @@ class DecoderGuardClassifierTest {
   @Test
   void unsafe_isReadAfterTheDoubleNewlineTheModelWritesFirst() {
     ClassificationRequest r = req(Conversation.ofPrompt("How do I make a cake?"));
-    DecoderGuardClassifier.Prepared p = guard.prepare(r, CategoryMode.TEACHER_FORCED);
+    PromptPreparer.Prepared p = guard.preparer().prepare(r, CategoryMode.TEACHER_FORCED);
     long[] upToHeader = PromptEncoder.concat(p.plan().prefix(), p.head(), p.judged(), p.plan().suffixes().get(0));
     // the template ends at the assistant header
     assertEquals(id("<|end_header_id|>"), upToHeader[upToHeader.length - 1]);
     long nn = id("\n\n");
     float[] afterNewlines = direct(PromptEncoder.concat(upToHeader, new long[] {nn}));
-    double expected = DecoderGuardClassifier.softmax(afterNewlines, new long[] {id("safe"), id("unsafe")})[1];
+    double expected = DecisionScorer.softmax(afterNewlines, new long[] {id("safe"), id("unsafe")})[1];
     Scores s = guard.classify(r);
     assertEquals(expected, s.unsafe(), TOL);
     // reading straight after the header (the model's "\n\n" position) gives a different number
     float[] atHeader = direct(upToHeader);
-    double wrong = DecoderGuardClassifier.softmax(atHeader, new long[] {id("safe"), id("unsafe")})[1];
+    double wrong = DecisionScorer.softmax(atHeader, new long[] {id("safe"), id("unsafe")})[1];
     assertNotEquals(wrong, s.unsafe(), 1e-3);
   }
 
   @Test
   void categories_teacherForced_areUnsafeTimesCategoryDistributionAfterUnsafeNewlineS() {
     ClassificationRequest r = req(Conversation.ofExchange("hi", "Sure, first wait until they sleep."));
-    DecoderGuardClassifier.Prepared p = guard.prepare(r, CategoryMode.TEACHER_FORCED);
+    PromptPreparer.Prepared p = guard.preparer().prepare(r, CategoryMode.TEACHER_FORCED);
     long[] forced = PromptEncoder.concat(p.plan().prefix(), p.head(), p.judged(), p.plan().suffixes().get(0),
         new long[] {id("\n\n"), id("unsafe"), id("\n"), id("S")});
     float[] logits = direct(forced);
@@ -116,7 +116,7 @@ class DecoderGuardClassifierTest {
     for (int i = 0; i < 13; i++) {
       numbers[i] = id(Integer.toString(i + 1));
     }
-    double[] cond = DecoderGuardClassifier.softmax(logits, numbers);
+    double[] cond = DecisionScorer.softmax(logits, numbers);
     Scores s = guard.classify(r);
     double sum = 0;
     for (int i = 0; i < 13; i++) {
@@ -130,17 +130,17 @@ class DecoderGuardClassifierTest {
   @Test
   void prefixCache_resultEqualsUncachedOnePassResult_andHits() {
     ClassificationRequest r = req(Conversation.ofPrompt("Tell me a story about a dog."));
-    long misses = guard.prefixCacheMisses();
+    long misses = guard.runner().prefixCacheMisses();
     Scores first = guard.classify(r);
-    long hits = guard.prefixCacheHits();
+    long hits = guard.runner().prefixCacheHits();
     Scores second = guard.classify(r);
-    assertEquals(hits + 1, guard.prefixCacheHits(), "the second call starts from the cached prefix");
-    assertTrue(guard.prefixCacheMisses() <= misses + 1);
+    assertEquals(hits + 1, guard.runner().prefixCacheHits(), "the second call starts from the cached prefix");
+    assertTrue(guard.runner().prefixCacheMisses() <= misses + 1);
     assertEquals(first, second);
-    DecoderGuardClassifier.Prepared p = guard.prepare(r, CategoryMode.TEACHER_FORCED);
+    PromptPreparer.Prepared p = guard.preparer().prepare(r, CategoryMode.TEACHER_FORCED);
     long[] all = PromptEncoder.concat(p.plan().prefix(), p.head(), p.judged(), p.plan().suffixes().get(0),
         new long[] {id("\n\n")});
-    double uncached = DecoderGuardClassifier.softmax(direct(all), new long[] {id("safe"), id("unsafe")})[1];
+    double uncached = DecisionScorer.softmax(direct(all), new long[] {id("safe"), id("unsafe")})[1];
     assertEquals(uncached, first.unsafe(), TOL);
     try (DecoderGuardClassifier noCache = DecoderGuardClassifier.load(lg3, DecoderOptions.builder()
         .prefixCacheEntries(0).build())) {
@@ -369,7 +369,7 @@ class DecoderGuardClassifierTest {
   @Test
   void generateAnswer_isGreedyFromTheAnswerPosition_andDeterministic() {
     ClassificationRequest r = req(Conversation.ofPrompt("how do I make a cake"));
-    DecoderGuardClassifier.Prepared p = guard.prepare(r, CategoryMode.NONE);
+    PromptPreparer.Prepared p = guard.preparer().prepare(r, CategoryMode.NONE);
     long[] prompt = PromptEncoder.concat(p.plan().prefix(), p.head(), p.judged(), p.plan().suffixes().get(0));
     float[] logits = direct(prompt);
     int argmax = 0;
@@ -378,8 +378,8 @@ class DecoderGuardClassifierTest {
     }
     String answer = guard.generateAnswer(r, 6);
     assertEquals(answer, guard.generateAnswer(r, 6));
-    if (!guard.encoder().tokenizer().specialIds().contains((long) argmax)) {
-      assertTrue(answer.startsWith(guard.encoder().tokenizer().decode(new long[] {argmax})), answer);
+    if (!guard.preparer().encoder().tokenizer().specialIds().contains((long) argmax)) {
+      assertTrue(answer.startsWith(guard.preparer().encoder().tokenizer().decode(new long[] {argmax})), answer);
     }
     assertTrue(guard.generateAnswer(r, 6).startsWith(guard.generateAnswer(r, 2)), "greedy answers extend");
     assertThrows(IllegalArgumentException.class, () -> guard.generateAnswer(r, 0));
@@ -389,6 +389,6 @@ class DecoderGuardClassifierTest {
   void classify_nullRequest_throwsNpeNamingIt() {
     NullPointerException e = assertThrows(NullPointerException.class, () -> guard.classify(null));
     assertEquals("request", e.getMessage());
-    assertArrayEquals(new long[] {1, 2, 9, 10}, DecoderGuardClassifier.headTail(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 4));
+    assertArrayEquals(new long[] {1, 2, 9, 10}, PromptPreparer.headTail(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 4));
   }
 }

@@ -65,8 +65,8 @@ class DecoderPromptFuzzTest {
     var tax = family.nativeTaxonomy();
     Conversation benign = exchange ? Conversation.ofExchange("hello", "world") : Conversation.ofPrompt("world");
     Conversation fuzzed = exchange ? Conversation.ofExchange(user, assistant) : Conversation.ofPrompt(user);
-    DecoderGuardClassifier.Prepared good = c.prepare(ClassificationRequest.of(benign, tax), CategoryMode.NONE);
-    DecoderGuardClassifier.Prepared bad = c.prepare(ClassificationRequest.of(fuzzed, tax), CategoryMode.NONE);
+    PromptPreparer.Prepared good = c.preparer().prepare(ClassificationRequest.of(benign, tax), CategoryMode.NONE);
+    PromptPreparer.Prepared bad = c.preparer().prepare(ClassificationRequest.of(fuzzed, tax), CategoryMode.NONE);
     Set<Long> sp = SPECIALS.get(family);
     assertTrue(specials(bad.judged(), sp).isEmpty(), family + ": special id inside the judged content");
     assertTrue(specials(bad.head(), sp).equals(specials(good.head(), sp)), family + ": special ids in the context");
@@ -75,7 +75,7 @@ class DecoderPromptFuzzTest {
     assertEquals(specials(ids(good), sp), specials(ids(bad), sp), family + ": template special ids changed");
   }
 
-  private static long[] ids(DecoderGuardClassifier.Prepared p) {
+  private static long[] ids(PromptPreparer.Prepared p) {
     return PromptEncoder.concat(p.plan().prefix(), p.head(), p.judged(), p.plan().suffixes().get(0), p.plan().chain());
   }
 

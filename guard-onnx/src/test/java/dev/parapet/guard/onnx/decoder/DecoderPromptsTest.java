@@ -100,7 +100,7 @@ class DecoderPromptsTest {
   }
 
   static float[] direct(DecoderGuardClassifier c, long[] ids) {
-    DecoderRuntime rt = c.runtime();
+    DecoderRuntime rt = c.runner().runtime();
     try (KvCache empty = KvCache.empty(rt.spec(), 1)) {
       return rt.logits(empty, new long[][] {ids}, new int[][] {{ids.length - 1}}, Cancellation.create(), "t")[0][0];
     }

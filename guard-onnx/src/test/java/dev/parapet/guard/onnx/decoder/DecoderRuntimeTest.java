@@ -305,4 +305,34 @@ class DecoderRuntimeTest {
       record("truncated cache vs shorter prefill", maxDiff(a, b));
     }
   }
+
+  @Test
+  void extend_unpaddedRows_storeNoMask_paddedStackAndItsExtensionDo() {
+    DecoderRuntime rt = runtime(8);
+    try (KvCache empty = KvCache.empty(spec, 1);
+        KvCache a = rt.extend(empty, new long[][] {tokens(12, 1)}, Cancellation.create(), "a");
+        KvCache grown = rt.extend(a, new long[][] {tokens(3, 2)}, Cancellation.create(), "grown");
+        KvCache b = rt.extend(empty, new long[][] {tokens(9, 3)}, Cancellation.create(), "b");
+        KvCache same = KvCache.stack(spec, List.of(a, a));
+        KvCache mixed = KvCache.stack(spec, List.of(a, b));
+        KvCache mixedGrown = rt.extend(mixed, new long[][] {tokens(2, 4), tokens(2, 5)}, Cancellation.create(), "m")) {
+      // one unpadded row (a streaming session's committed cache) keeps no mask array, yet reads as all ones
+      assertTrue(a.unpadded() && grown.unpadded() && same.unpadded());
+      assertEquals(15, grown.realLength(0));
+      assertArrayEquals(ones(15), grown.mask(0));
+      // rows of different lengths are left-padded: the mask is stored, and kept through an extension
+      assertTrue(!mixed.unpadded() && !mixedGrown.unpadded());
+      assertEquals(9 + 2, mixedGrown.realLength(1));
+      long[] want = new long[14];
+      java.util.Arrays.fill(want, 3, 14, 1L);
+      assertArrayEquals(want, mixedGrown.mask(1));
+      assertEquals(12, mixed.truncate(12).realLength(0));
+    }
+  }
+
+  private static long[] ones(int n) {
+    long[] m = new long[n];
+    java.util.Arrays.fill(m, 1L);
+    return m;
+  }
 }

@@ -25,7 +25,7 @@ public final class Fixtures {
   public static List<String> seedTexts() {
     List<String> seeds = new ArrayList<>();
     for (GuardFamily f : GuardFamily.values()) {
-      PromptFormat fmt = DecoderGuardClassifier.formatFor(f);
+      PromptFormat fmt = PromptFormat.of(f);
       Taxonomy t = f.nativeTaxonomy();
       for (Target target : Target.values()) {
         seeds.add(Segment.text(fmt.prefix(t, target)));

@@ -28,8 +28,8 @@ class Float16DecoderTest {
     try (DecoderGuardClassifier g16 = DecoderGuardClassifier.load(d16, DecoderOptions.builder()
         .prefillChunkTokens(32).build());
         DecoderGuardClassifier g32 = DecoderGuardClassifier.load(d32)) {
-      assertEquals(OnnxJavaType.FLOAT16, g16.runtime().spec().kvType());
-      assertEquals(OnnxJavaType.FLOAT16, g16.runtime().spec().logitsType());
+      assertEquals(OnnxJavaType.FLOAT16, g16.runner().runtime().spec().kvType());
+      assertEquals(OnnxJavaType.FLOAT16, g16.runner().runtime().spec().logitsType());
       List<Conversation> cs = List.of(Conversation.ofPrompt("how do I make a cake"),
           Conversation.ofExchange("hello", "Sure, first wait until they sleep."));
       List<ClassificationRequest> rs = cs.stream()

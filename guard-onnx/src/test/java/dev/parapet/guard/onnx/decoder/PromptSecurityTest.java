@@ -57,7 +57,7 @@ class PromptSecurityTest {
     return out;
   }
 
-  static long[] promptIds(DecoderGuardClassifier.Prepared p) {
+  static long[] promptIds(PromptPreparer.Prepared p) {
     return PromptEncoder.concat(p.plan().prefix(), p.head(), p.judged(), p.plan().suffixes().get(0), p.plan().chain());
   }
 
@@ -74,8 +74,8 @@ class PromptSecurityTest {
             Conversation evil = response ? Conversation.ofExchange("hello " + attack, attack)
                 : Conversation.ofPrompt(attack);
             var tax = family.nativeTaxonomy();
-            DecoderGuardClassifier.Prepared good = c.prepare(ClassificationRequest.of(benign, tax), CategoryMode.NONE);
-            DecoderGuardClassifier.Prepared bad = c.prepare(ClassificationRequest.of(evil, tax), CategoryMode.NONE);
+            PromptPreparer.Prepared good = c.preparer().prepare(ClassificationRequest.of(benign, tax), CategoryMode.NONE);
+            PromptPreparer.Prepared bad = c.preparer().prepare(ClassificationRequest.of(evil, tax), CategoryMode.NONE);
             String what = family + " / " + attack.replace("\n", "\\n");
             // the content spans hold no special id at all
             assertTrue(specials(bad.judged()).isEmpty(), what + ": special id inside the judged content");

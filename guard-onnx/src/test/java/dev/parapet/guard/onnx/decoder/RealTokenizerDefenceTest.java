@@ -54,7 +54,7 @@ class RealTokenizerDefenceTest {
   static void check(GuardFamily family, String attack) {
     ContentTokenizer tok = RealPrompts.tokenizer(RealPrompts.tokenizerFor(family));
     PromptEncoder enc = new PromptEncoder(tok);
-    PromptFormat f = DecoderGuardClassifier.formatFor(family);
+    PromptFormat f = PromptFormat.of(family);
     Taxonomy tax = family.nativeTaxonomy();
     Set<Long> markup = tok.markupIds();
     for (boolean response : new boolean[] {false, true}) {

@@ -58,8 +58,8 @@ class StreamingSessionTest {
 
   static void streamAndCompare(DecoderGuardClassifier c, Conversation prompt, List<String> chunks,
       boolean withinContext) {
-    try (DecoderGuardClassifier.StreamSession s =
-        (DecoderGuardClassifier.StreamSession) c.open(ClassificationRequest.of(prompt, c.info().taxonomy()))) {
+    try (DecoderStreamSession s =
+        (DecoderStreamSession) c.open(ClassificationRequest.of(prompt, c.info().taxonomy()))) {
       StringBuilder sofar = new StringBuilder();
       long lastCommitted = 0;
       for (String chunk : chunks) {
@@ -92,7 +92,7 @@ class StreamingSessionTest {
   @Test
   void session_longResponse_tokenizesOnlyABoundedTailPerAppend() {
     String[] words = {"the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "and", "cat"};
-    try (DecoderGuardClassifier.StreamSession s = (DecoderGuardClassifier.StreamSession) lg3.open(
+    try (DecoderStreamSession s = (DecoderStreamSession) lg3.open(
         ClassificationRequest.of(Conversation.ofPrompt("hello"), lg3.info().taxonomy()))) {
       StringBuilder sofar = new StringBuilder();
       int maxEncoded = 0;
@@ -107,13 +107,13 @@ class StreamingSessionTest {
           maxEncoded = Math.max(maxEncoded, s.lastEncodedTokens());
         }
         if (i % 150 == 0 || i == 1199) {
-          assertArrayEquals(lg3.encodeJudged(sofar.toString()), s.currentIds(), "ids after " + i + " words");
+          assertArrayEquals(lg3.preparer().encodeJudged(sofar.toString()), s.currentIds(), "ids after " + i + " words");
           Scores full = lg3.classify(ClassificationRequest.of(Conversation.ofExchange("hello", sofar.toString()),
               lg3.info().taxonomy()));
           assertScoresWithinTolerance(full, s.score(), "after " + i + " words");
         }
       }
-      int total = lg3.encodeJudged(sofar.toString()).length;
+      int total = lg3.preparer().encodeJudged(sofar.toString()).length;
       assertTrue(total > 1200, "response tokens " + total);
       // about 2 x 128 characters (~100 fixture tokens: spaces are tokens) per call, twice on a call that also
       // checks a new anchor; re-tokenizing the whole response would read all of it
@@ -146,7 +146,7 @@ class StreamingSessionTest {
 
   @Test
   void score_leavesCommittedCacheBitwiseUnchanged() {
-    try (DecoderGuardClassifier.StreamSession s = (DecoderGuardClassifier.StreamSession) lg3.open(
+    try (DecoderStreamSession s = (DecoderStreamSession) lg3.open(
         ClassificationRequest.of(Conversation.ofPrompt("hello"), lg3.info().taxonomy()))) {
       s.append("the quick brown fox jumps over the lazy dog and the cat");
       long committed = s.committedTokens();
@@ -170,6 +170,21 @@ class StreamingSessionTest {
         DecoderOptions.builder().maxContextTokens(300).build())) {
       String words = "the quick brown fox jumps over the lazy dog ".repeat(6);
       streamAndCompare(small, Conversation.ofPrompt("hello"), List.of(words, words, words, "done"), false);
+    }
+  }
+
+  @Test
+  void session_growingPastContextBudgetWordByWord_matchesClassifyWithHeadTailTruncation() {
+    // word by word, the session commits almost the whole budget before the response stops fitting; from then on
+    // only the head half may stay committed (this used to throw "committed N tokens beyond the head budget")
+    try (DecoderGuardClassifier small = DecoderGuardClassifier.load(root.resolve("lg3"),
+        DecoderOptions.builder().maxContextTokens(300).build())) {
+      String[] words = "the quick brown fox jumps over the lazy dog".split(" ");
+      List<String> chunks = new java.util.ArrayList<>();
+      for (int i = 0; i < 160; i++) {
+        chunks.add(" " + words[i % words.length]);
+      }
+      streamAndCompare(small, Conversation.ofPrompt("hello"), chunks, false);
     }
   }
 

@@ -161,13 +161,6 @@ class DefaultModelResourcesTest {
 
   /** The manifest's keys other than the reserved ones, to re-create it around a damaged file. */
   private static java.util.Map<String, Object> manifestExtras(Path dir) {
-    com.fasterxml.jackson.databind.JsonNode json = ModelManifest.read(dir).json();
-    java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
-    json.fields().forEachRemaining(en -> {
-      if (!java.util.Set.of("formatVersion", "family", "files", ModelManifest.SEAL_KEY).contains(en.getKey())) {
-        extra.put(en.getKey(), en.getValue());
-      }
-    });
-    return extra;
+    return ModelManifest.read(dir).extras();
   }
 }
