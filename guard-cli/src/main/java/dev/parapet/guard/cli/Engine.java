@@ -21,7 +21,6 @@ import dev.parapet.guard.stream.StreamingSession;
 import dev.parapet.guard.taxonomy.Taxonomies;
 import dev.parapet.guard.taxonomy.Taxonomy;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -251,23 +250,22 @@ public final class Engine implements AutoCloseable {
           throw new IllegalArgumentException("--family: " + e.getMessage(), e);
         }
       }
-      remote.tokenFile().ifPresent(f -> b.apiKey(readToken(f)));
+      remote.tokenFile().ifPresent(f -> apiKeyFile(b, f));
       // 20 reads: the classifier's default window; the flag only changes how long the breaker stays open.
       remote.breakerOpenFor().ifPresent(d -> b.circuitBreaker(20, d));
       return b.build();
     }
 
-    private static String readToken(Path file) {
-      String token;
+    /** guard-remote's reader, with the flag named in its messages. */
+    private static void apiKeyFile(RemoteGuardClassifier.Builder b, Path file) {
       try {
-        token = Files.readString(file, StandardCharsets.UTF_8).strip();
-      } catch (IOException e) {
-        throw new IllegalArgumentException("--remote-token-file " + file + ": cannot read: " + e.getMessage(), e);
+        b.apiKeyFile(file);
+      } catch (IllegalArgumentException e) {
+        if (e.getCause() instanceof IOException io) {
+          throw new IllegalArgumentException("--remote-token-file " + file + ": cannot read: " + io.getMessage(), e);
+        }
+        throw new IllegalArgumentException("--remote-token-file " + e.getMessage(), e);
       }
-      if (token.isEmpty()) {
-        throw new IllegalArgumentException("--remote-token-file " + file + " is empty; put the server's API key in it");
-      }
-      return token;
     }
 
     /** Decoder folders: {@link DecoderExportCheck} (summary, then warnings prefixed "WARN "). */
