@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.guard.Conversation;
-import dev.parapet.guard.onnx.decoder.Fixtures;
+import dev.parapet.guard.onnx.testing.DecoderFixtures;
 import dev.parapet.guard.onnx.decoder.GuardFamily;
 import dev.parapet.guard.remote.testing.FakeVllmServer;
 import dev.parapet.guard.spi.ClassificationRequest;
@@ -27,7 +27,7 @@ class ApiKeyFileTest {
 
   @BeforeAll
   static void fixture() {
-    lg3 = Fixtures.model(dir.resolve("lg3"), GuardFamily.LLAMA_GUARD_3);
+    lg3 = DecoderFixtures.model(dir.resolve("lg3"), GuardFamily.LLAMA_GUARD_3);
   }
 
   @Test
