@@ -37,5 +37,5 @@ $PY ortcheck.py model --onnx $WORK/model_fp32.onnx --onnx2 ../../default/model.o
     --data-file $OUT/dev.jsonl -n 1000 --manifest ../../default/parapet-model.json --report $WORK/int8_agreement.json
 # seal the manifest (its own SHA-256, required to load since manifest integrity landed); needs the CLI jar
 # (mvn -B -q install -DskipTests at the repository root)
-java -cp ../../../guard-cli/target/parapet.jar dev.parapet.guard.onnx.ManifestTool seal ../../default
+java -cp ../../../guard-cli/target/parapet.jar dev.parapet.guard.cli.ManifestTool seal ../../default
 echo PIPELINE DONE

@@ -131,8 +131,11 @@ public final class Verdict {
     }
   }
 
-  /** The JSON form as a Jackson tree (for embedding in larger documents). */
-  public ObjectNode toJsonNode() {
+  /**
+   * The tree behind {@link #toJson()}. Private so that no Jackson type is part of the public API (callers that
+   * embed a verdict in a larger document parse {@link #toJson()}).
+   */
+  private ObjectNode toJsonNode() {
     ObjectNode root = JSON.createObjectNode();
     root.put("decision", decision.name());
     root.put("target", target.name());

@@ -86,7 +86,7 @@ final class ClassifyCommand implements Callable<Integer> {
             o.put("id", items.get(i).id());
           }
           o.put("text", items.get(i).conversation().last().text());
-          o.set("verdict", verdicts.get(i).toJsonNode());
+          o.set("verdict", VerdictTable.json(verdicts.get(i)));
           out.println(JSON.writeValueAsString(o));
         }
       } else {

@@ -59,14 +59,13 @@ final class DemoCommand implements Callable<Integer> {
     return pieces.size();
   }
 
-  @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu", description = "Where to run the model.")
-  String device;
+  @picocli.CommandLine.Mixin DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = parent.out();
-    EngineOptions opts = new EngineOptions("default", java.util.Optional.empty(), java.util.Optional.empty(),
-        java.util.Optional.empty(), device, 0);
+    EngineOptions opts = EngineOptions.local(EngineOptions.Model.EMBEDDED, java.util.Optional.empty(),
+        device.device());
     long t0 = System.nanoTime();
     try (Engine engine = parent.open(opts)) {
       out.printf(Locale.ROOT, "Parapet demo: model %s, taxonomy %s (%d categories), policy %s; loaded in %.0f ms%n%n",

@@ -21,7 +21,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "eval", sortOptions = false, header = "Evaluate on a labelled JSONL data set (metrics + HTML report).",
@@ -42,59 +41,43 @@ final class EvalCommand implements Callable<Integer> {
 
   @ParentCommand ParapetCommand parent;
 
-  @Option(names = "--data", required = true, paramLabel = "FILE.jsonl", description = "The labelled data set.")
-  Path data;
-
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write metrics.json and report.html.")
-  Path out;
-
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Evaluate only the first N records (0: all).")
-  int limit;
-
-  @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Checks to run in parallel. Default: ${DEFAULT-VALUE}.")
-  int threads;
-
-  @Option(names = "--strict", description = "Fail on the first malformed line instead of skipping it.")
-  boolean strict;
-
-  @Option(names = "--no-progress", description = "Do not print progress on stderr.")
-  boolean noProgress;
+  @Mixin DataOptions run;
 
   @Mixin ModelOptions model;
 
   @Override
   public Integer call() throws Exception {
-    if (threads < 1) {
-      throw new IllegalArgumentException("--threads must be >= 1, was " + threads);
+    if (run.threads < 1) {
+      throw new IllegalArgumentException("--threads must be >= 1, was " + run.threads);
     }
-    if (limit < 0) {
-      throw new IllegalArgumentException("--limit must be >= 0, was " + limit);
+    if (run.limit < 0) {
+      throw new IllegalArgumentException("--limit must be >= 0, was " + run.limit);
     }
     PrintWriter err = parent.err();
-    EvalDataset dataset = EvalDataset.read(data, limit, strict);
+    EvalDataset dataset = run.read();
     reportMalformed(err, dataset.malformed());
     for (MalformedLine w : dataset.warnings()) {
-      err.println("warning: " + data + " " + w);
+      err.println("warning: " + run.data + " " + w);
     }
     if (dataset.records().isEmpty()) {
-      throw new IllegalArgumentException(data + " holds no valid records; see the format in `parapet eval --help`");
+      throw new IllegalArgumentException(run.data + " holds no valid records; see the format in `parapet eval --help`");
     }
-    Files.createDirectories(out);
+    Files.createDirectories(run.out);
     try (Engine engine = parent.open(model.toEngineOptions());
-        PredictionLog log = PredictionLog.open(out.resolve("predictions.jsonl"))) {
+        PredictionLog log = PredictionLog.open(run.out.resolve("predictions.jsonl"))) {
       for (MalformedLine w : dataset.unknownCategories(c -> engine.taxonomy().category(c).isPresent())) {
-        err.println("warning: " + data + " " + w + " (taxonomy " + engine.taxonomy().name() + ")");
+        err.println("warning: " + run.data + " " + w + " (taxonomy " + engine.taxonomy().name() + ")");
       }
       err.flush();
       RunInfo info = new RunInfo(engine.modelId(), engine.taxonomy().name(), engine.taxonomy().hash(),
-          engine.policySpec(), data.toString(), threads);
+          engine.policySpec(), run.data.toString(), run.threads);
       Thread partial = new Thread(() -> writePartial(log, info, dataset), "parapet-eval-partial");
       Runtime.getRuntime().addShutdownHook(partial);
-      Progress progress = new Progress(parent.err(), "eval", dataset.records().size(), !noProgress,
+      Progress progress = new Progress(parent.err(), "eval", dataset.records().size(), !run.noProgress,
           parent.interactive());
       List<Prediction> predictions;
       try {
-        predictions = Evaluator.run(dataset.records(), engine::check, threads, progress, log::write);
+        predictions = Evaluator.run(dataset.records(), engine::check, run.threads, progress, log::write);
       } finally {
         try {
           Runtime.getRuntime().removeShutdownHook(partial);
@@ -103,8 +86,8 @@ final class EvalCommand implements Callable<Integer> {
         }
       }
       EvalSummary summary = EvalSummary.of(info, predictions, dataset.malformed());
-      Path metrics = out.resolve("metrics.json");
-      Path report = out.resolve("report.html");
+      Path metrics = run.out.resolve("metrics.json");
+      Path report = run.out.resolve("report.html");
       Files.writeString(metrics, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary.toJson()) + "\n",
           StandardCharsets.UTF_8);
       Files.writeString(report, HtmlReport.render(summary), StandardCharsets.UTF_8);
@@ -134,10 +117,10 @@ final class EvalCommand implements Callable<Integer> {
       json.put("partial", true);
       json.put("recordsTotal", dataset.records().size());
       json.put("recordsScored", done.size());
-      Files.writeString(out.resolve("metrics.partial.json"),
+      Files.writeString(run.out.resolve("metrics.partial.json"),
           JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n", StandardCharsets.UTF_8);
       System.err.println("parapet eval: stopped after " + done.size() + " of " + dataset.records().size()
-          + " records; wrote " + out.resolve("metrics.partial.json") + " and " + log.file());
+          + " records; wrote " + run.out.resolve("metrics.partial.json") + " and " + log.file());
     } catch (IOException | RuntimeException e) {
       System.err.println("parapet eval: stopped; could not write the partial report: " + e);
     }

@@ -34,27 +34,11 @@ final class EvalStreamCommand implements Callable<Integer> {
 
   @ParentCommand ParapetCommand parent;
 
-  @Option(names = "--data", required = true, paramLabel = "FILE.jsonl", description = "The labelled data set (with responses).")
-  Path data;
-
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write stream-metrics.json.")
-  Path out;
-
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Use only the first N records (0: all).")
-  int limit;
-
-  @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Responses to replay in parallel.")
-  int threads;
-
   @Option(names = "--tokens-per-step", paramLabel = "N", defaultValue = "1",
       description = "Word pieces fed per onToken call. Default: ${DEFAULT-VALUE}.")
   int tokensPerStep;
 
-  @Option(names = "--strict", description = "Fail on the first malformed line instead of skipping it.")
-  boolean strict;
-
-  @Option(names = "--no-progress", description = "Do not print progress on stderr.")
-  boolean noProgress;
+  @Mixin DataOptions run;
 
   @Mixin ModelOptions model;
 
@@ -62,29 +46,29 @@ final class EvalStreamCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (threads < 1 || tokensPerStep < 1 || limit < 0) {
+    if (run.threads < 1 || tokensPerStep < 1 || run.limit < 0) {
       throw new IllegalArgumentException("--threads and --tokens-per-step must be >= 1 and --limit >= 0");
     }
-    EvalDataset dataset = EvalDataset.read(data, limit, strict);
+    EvalDataset dataset = run.read();
     EvalCommand.reportMalformed(parent.err(), dataset.malformed());
     long withResponse = dataset.records().stream().filter(r -> r.response().isPresent()).count();
     if (withResponse == 0) {
-      throw new IllegalArgumentException(data + " has no records with a \"response\"; streaming evaluation "
+      throw new IllegalArgumentException(run.data + " has no records with a \"response\"; streaming evaluation "
           + "replays responses (use `parapet eval` for prompts)");
     }
-    Files.createDirectories(out);
+    Files.createDirectories(run.out);
     StreamOptions streamOptions = streamSettings.toOptions();
     try (Engine engine = parent.open(model.toEngineOptions())) {
-      Progress progress = new Progress(parent.err(), "eval-stream", withResponse, !noProgress,
+      Progress progress = new Progress(parent.err(), "eval-stream", withResponse, !run.noProgress,
           parent.interactive());
       List<StreamEvaluator.Row> rows = StreamEvaluator.run(dataset.records(), engine::check,
-          (r, pieces) -> replay(engine, streamOptions, r, pieces), tokensPerStep, threads, progress);
+          (r, pieces) -> replay(engine, streamOptions, r, pieces), tokensPerStep, run.threads, progress);
       RunInfo info = new RunInfo(engine.modelId(), engine.taxonomy().name(), engine.taxonomy().hash(),
-          engine.policySpec(), data.toString(), threads);
+          engine.policySpec(), run.data.toString(), run.threads);
       ObjectNode json = StreamEvaluator.toJson(rows, info, tokensPerStep,
           (int) (dataset.records().size() - withResponse), dataset.malformed());
       json.put("streamOptions", streamOptions.toString());
-      Path file = out.resolve("stream-metrics.json");
+      Path file = run.out.resolve("stream-metrics.json");
       Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n",
           StandardCharsets.UTF_8);
       PrintWriter o = parent.out();

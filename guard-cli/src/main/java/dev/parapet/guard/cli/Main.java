@@ -19,7 +19,7 @@ public final class Main {
     setIfAbsent("DJL_OFFLINE", "true");
     // DJL brings slf4j-api without a binding; its "no providers" notice is noise on a CLI's stderr.
     setIfAbsent("slf4j.internal.verbosity", "ERROR");
-    System.exit(commandLine(new GuardEngineFactory(), System.in).execute(args));
+    System.exit(commandLine(Engine.models(), System.in).execute(args));
   }
 
   private static void setIfAbsent(String key, String value) {
@@ -29,7 +29,7 @@ public final class Main {
   }
 
   /** The command line with a given engine factory and stdin; tests set its out/err writers. */
-  public static CommandLine commandLine(EngineFactory factory, InputStream stdin) {
+  public static CommandLine commandLine(Engine.Factory factory, InputStream stdin) {
     CommandLine cl = new CommandLine(new ParapetCommand(factory, stdin));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -50,8 +50,7 @@ final class ModelCommand implements Runnable {
     @Option(names = "--family", paramLabel = "FAMILY", description = "Decoder family, if the manifest lacks it.")
     String family;
 
-    @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu", description = "Where to load it.")
-    String device;
+    @picocli.CommandLine.Mixin DeviceOption device;
 
     @Option(names = "--no-probes", description = "Skip the harmful/benign probes (for untrained or test exports).")
     boolean noProbes;
@@ -83,8 +82,8 @@ final class ModelCommand implements Runnable {
       if (io != null) {
         return io;
       }
-      EngineOptions opts = new EngineOptions(dir.toString(), Optional.ofNullable(family), Optional.empty(),
-          Optional.empty(), device, 0);
+      EngineOptions opts = EngineOptions.local(new EngineOptions.Folder(dir), Optional.ofNullable(family),
+          device.device());
       try (Engine engine = model.parent.open(opts)) {
         out.printf("load       OK    model and tokenizer loaded: %s, taxonomy %s (%d categories)%n",
             engine.modelId(), engine.taxonomy().name(), engine.taxonomy().size());

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options that pick and configure the guard; shared by classify, stream, eval and eval-stream. */
@@ -18,17 +19,9 @@ final class ModelOptions {
       description = "Decoder family when DIR's manifest does not say (e.g. llama-guard-3, llama-guard-4).")
   String family;
 
-  @Option(names = "--taxonomy", paramLabel = "NAME|FILE.json",
-      description = "Taxonomy preset (llama-guard-3, llama-guard-3-1b, aegis-2.0, ailuminate-1.0) or a JSON file. Default: the model's.")
-  String taxonomy;
+  @Mixin PolicyOptions judged;
 
-  @Option(names = "--policy", paramLabel = "SPEC",
-      description = "Policy spec, e.g. \"default=block@0.5, S6=flag@0.7, S14=off\". Default: default=block@0.5.")
-  String policy;
-
-  @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu",
-      description = "Where to run the model; cuda falls back to cpu with a warning. Default: ${DEFAULT-VALUE}.")
-  String device;
+  @Mixin DeviceOption device;
 
   @Option(names = "--intra-op-threads", paramLabel = "N", defaultValue = "0",
       description = "Runtime threads per inference (0 = runtime default).")
@@ -55,10 +48,6 @@ final class ModelOptions {
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
 
   EngineOptions toEngineOptions() {
-    String d = device.trim().toLowerCase(Locale.ROOT);
-    if (!d.equals("cpu") && !d.equals("cuda") && !d.startsWith("cuda:")) {
-      throw new IllegalArgumentException("--device must be cpu or cuda (or cuda:N), was '" + device + "'");
-    }
     Optional<EngineOptions.Remote> r = Optional.empty();
     if (remote != null) {
       if (remoteModel == null || remoteModel.isBlank()) {
@@ -70,8 +59,8 @@ final class ModelOptions {
     } else if (remoteModel != null || remoteTokenFile != null || remoteBreakerOpen != null) {
       throw new IllegalArgumentException("--remote-model, --remote-token-file and --remote-breaker-open need --remote URL");
     }
-    return new EngineOptions(model, Optional.ofNullable(family), Optional.ofNullable(taxonomy),
-        Optional.ofNullable(policy), d, intraOpThreads, r);
+    return new EngineOptions(EngineOptions.Model.parse(model), Optional.ofNullable(family), judged.taxonomy(),
+        judged.policy(), device.device(), intraOpThreads, r);
   }
 
   static Duration breakerOpen(String spec) {

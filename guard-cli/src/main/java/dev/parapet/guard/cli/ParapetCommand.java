@@ -23,12 +23,12 @@ import picocli.CommandLine.Spec;
         "  3  internal error (a bug; please report it with the stack trace)",
         "", "Run 'parapet demo' for a tour with the embedded default model."})
 final class ParapetCommand implements Runnable {
-  private final EngineFactory factory;
+  private final Engine.Factory factory;
   private final InputStream in;
 
   @Spec CommandSpec spec;
 
-  ParapetCommand(EngineFactory factory, InputStream in) {
+  ParapetCommand(Engine.Factory factory, InputStream in) {
     this.factory = requireNonNull(factory, "factory");
     this.in = requireNonNull(in, "in");
   }
@@ -39,7 +39,7 @@ final class ParapetCommand implements Runnable {
     out().flush();
   }
 
-  /** The factory's export check of a model folder (see {@link EngineFactory#checkExport}). */
+  /** The factory's export check of a model folder (see {@link Engine.Factory#checkExport}). */
   java.util.List<String> checkExport(java.nio.file.Path dir, String family) {
     return factory.checkExport(dir, family);
   }

@@ -94,11 +94,8 @@ final class ServeCommand implements Callable<Integer> {
     ParapetServer server;
     Guard guard = null;
     try {
-      if (!(engine instanceof GuardEngine ge)) {
-        throw new IllegalArgumentException("serve needs a Guard-backed engine, got " + engine.getClass().getName());
-      }
       // The CLI's engines run without a cache (so eval measures the model); a server wants one.
-      Guard.Builder b = ge.guard().newBuilder();
+      Guard.Builder b = engine.guard().newBuilder();
       guard = (cacheSize > 0 ? b.cache(cacheSize) : b.noCache()).build();
       configureAccessLog();
       ParapetServer.Builder sb = ParapetServer.builder(guard).host(host).port(port).limits(limits).logTexts(logTexts);

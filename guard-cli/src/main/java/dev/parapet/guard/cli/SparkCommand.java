@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -40,11 +41,7 @@ final class SparkCommand implements Callable<Integer> {
       description = "Instead of --text-col: an array of structs (role, content|text); the last turn is judged.")
   String conversationCol;
 
-  @Option(names = "--policy", paramLabel = "SPEC", description = "Policy spec, e.g. 'default=block@0.5, S6=flag@0.7'.")
-  String policy;
-
-  @Option(names = "--taxonomy", paramLabel = "NAME|FILE.json", description = "Taxonomy preset or JSON file.")
-  String taxonomy;
+  @Mixin PolicyOptions judged;
 
   @Option(names = "--model", paramLabel = "MODEL",
       description = "default (embedded), a model folder on every executor, or "
@@ -121,8 +118,8 @@ final class SparkCommand implements Callable<Integer> {
     add(a, "--text-col", textCol);
     add(a, "--response-col", responseCol);
     add(a, "--conversation-col", conversationCol);
-    add(a, "--policy", policy);
-    add(a, "--taxonomy", taxonomy);
+    add(a, "--policy", judged.policy);
+    add(a, "--taxonomy", judged.taxonomy);
     add(a, "--model", model);
     add(a, "--batch-size", batchSize);
     add(a, "--threads", threads);

@@ -73,7 +73,7 @@ final class StreamCommand implements Callable<Integer> {
         o.put("responseChars", text.length());
         o.put("releasedChars", r.released.length());
         o.put("released", r.released.toString());
-        r.verdict.ifPresent(v -> o.set("verdict", v.toJsonNode()));
+        r.verdict.ifPresent(v -> o.set("verdict", VerdictTable.json(v)));
         out.println(JSON.writeValueAsString(o));
       } else {
         out.printf("model %s, taxonomy %s, policy %s, %s%n", engine.modelId(), engine.taxonomy().name(),

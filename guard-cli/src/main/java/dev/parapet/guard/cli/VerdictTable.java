@@ -1,5 +1,8 @@
 package dev.parapet.guard.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.guard.Target;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.taxonomy.Category;
@@ -12,6 +15,19 @@ import java.util.Map;
 
 /** Prints verdicts as a fixed-width table for people. */
 final class VerdictTable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * {@link Verdict#toJson()} as a tree, to embed in the CLI's JSON lines; written out again it gives the same
+   * text (Jackson keeps the field order and the numbers).
+   */
+  static ObjectNode json(Verdict v) {
+    try {
+      return (ObjectNode) JSON.readTree(v.toJson());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Verdict.toJson() wrote invalid JSON: " + e.getMessage(), e);
+    }
+  }
   static final int TOP = 3;
   static final double MIN_SHOWN = 0.05;
 

@@ -161,14 +161,7 @@ public final class EvalSummary {
     num(root, "rocAuc", rocAuc);
     ObjectNode at = root.putObject("atPolicy");
     at.put("policy", info.policySpec());
-    at.put("tp", atPolicy.tp());
-    at.put("fp", atPolicy.fp());
-    at.put("tn", atPolicy.tn());
-    at.put("fn", atPolicy.fn());
-    num(at, "precision", atPolicy.precision());
-    num(at, "recall", atPolicy.recall());
-    num(at, "f1", atPolicy.f1());
-    num(at, "fpr", atPolicy.fpr());
+    SummaryJson.confusion(at, atPolicy);
     num(at, "accuracy", atPolicy.accuracy());
     ObjectNode lat = root.putObject("latencyMs");
     num(lat, "p50", latencyPercentile(50));
@@ -215,20 +208,8 @@ public final class EvalSummary {
       o.put("line", p.record().line());
       o.put("reason", p.unscoredReason().orElse(""));
     }
-    root.put("malformedCount", malformed.size());
-    ArrayNode mal = root.putArray("malformed");
-    for (MalformedLine m : malformed) {
-      ObjectNode o = mal.addObject();
-      o.put("line", m.line());
-      o.put("reason", m.reason());
-    }
-    ObjectNode model = root.putObject("model");
-    model.put("id", info.modelId());
-    ObjectNode tax = root.putObject("taxonomy");
-    tax.put("name", info.taxonomyName());
-    tax.put("hash", info.taxonomyHash());
-    root.put("policy", info.policySpec());
-    root.put("data", info.data());
+    SummaryJson.malformed(root, malformed);
+    SummaryJson.runInfo(root, info);
     root.put("threads", info.threads());
     return root;
   }

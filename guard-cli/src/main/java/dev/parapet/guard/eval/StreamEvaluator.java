@@ -3,7 +3,6 @@ package dev.parapet.guard.eval;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.guard.Conversation;
 import dev.parapet.guard.Verdict;
@@ -128,8 +127,8 @@ public final class StreamEvaluator {
     root.put("skippedPromptOnly", skippedPromptOnly);
     root.put("tokensPerStep", tokensPerStep);
     root.put("tokenUnit", "whitespace-preserving word pieces");
-    confusionJson(root.putObject("fullText"), fc);
-    confusionJson(root.putObject("streamed"), sc);
+    SummaryJson.confusion(root.putObject("fullText"), fc);
+    SummaryJson.confusion(root.putObject("streamed"), sc);
     EvalSummary.num(root, "f1Ratio", sc.f1() / fc.f1());
     EvalSummary.num(root, "agreement", n == 0 ? Double.NaN : (double) agree / n);
     long checks = 0;
@@ -184,32 +183,9 @@ public final class StreamEvaluator {
     within.put("definition", "share of unsafe responses stopped within " + WITHIN
         + " tokens of harm_start (or of the response start when harm_start is absent), and of the response start");
 
-    ObjectNode model = root.putObject("model");
-    model.put("id", info.modelId());
-    ObjectNode tax = root.putObject("taxonomy");
-    tax.put("name", info.taxonomyName());
-    tax.put("hash", info.taxonomyHash());
-    root.put("policy", info.policySpec());
-    root.put("data", info.data());
-    root.put("malformedCount", malformed.size());
-    ArrayNode mal = root.putArray("malformed");
-    for (MalformedLine m : malformed) {
-      ObjectNode o = mal.addObject();
-      o.put("line", m.line());
-      o.put("reason", m.reason());
-    }
+    SummaryJson.runInfo(root, info);
+    SummaryJson.malformed(root, malformed);
     return root;
-  }
-
-  private static void confusionJson(ObjectNode o, Metrics.Confusion c) {
-    o.put("tp", c.tp());
-    o.put("fp", c.fp());
-    o.put("tn", c.tn());
-    o.put("fn", c.fn());
-    EvalSummary.num(o, "precision", c.precision());
-    EvalSummary.num(o, "recall", c.recall());
-    EvalSummary.num(o, "f1", c.f1());
-    EvalSummary.num(o, "fpr", c.fpr());
   }
 
   private static double mean(double[] v) {

@@ -21,9 +21,9 @@ final class CliRunner {
 
   /** Options every fake run saw, for assertions. */
   final List<EngineOptions> seen = new ArrayList<>();
-  private final EngineFactory factory;
+  private final Engine.Factory factory;
 
-  CliRunner(EngineFactory factory) {
+  CliRunner(Engine.Factory factory) {
     this.factory = factory;
   }
 
@@ -32,7 +32,7 @@ final class CliRunner {
     CliRunner[] self = new CliRunner[1];
     self[0] = new CliRunner(opts -> {
       self[0].seen.add(opts);
-      return GuardEngine.create(new KeywordClassifier(), opts);
+      return Engine.create(new KeywordClassifier(), opts);
     });
     return self[0];
   }

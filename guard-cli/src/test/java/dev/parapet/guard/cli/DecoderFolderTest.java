@@ -32,7 +32,7 @@ class DecoderFolderTest {
   @Test
   void modelVerify_decoderFolder_passesEveryCheck() {
     Path m = decoder();
-    CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("model", "verify", "--no-probes", m.toString());
+    CliRunner.Result r = new CliRunner(Engine.models()).run("model", "verify", "--no-probes", m.toString());
     assertEquals(0, r.exit(), r.toString());
     assertTrue(r.out().contains("checksum   OK    model.onnx"), r.out());
     assertTrue(r.out().contains("io         OK    llama-guard-3: "), r.out());
@@ -50,7 +50,7 @@ class DecoderFolderTest {
     g.node("Cast", List.of("input_ids"), List.of("logits"), OnnxGraph.attrInt("to", OnnxGraph.FLOAT));
     Files.write(m.resolve("model.onnx"), g.toBytes());
     ModelManifest.create(m, "llama-guard-3", java.util.Map.of());
-    CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("model", "verify", m.toString());
+    CliRunner.Result r = new CliRunner(Engine.models()).run("model", "verify", m.toString());
     assertEquals(1, r.exit(), r.toString());
     assertTrue(r.out().contains("io         FAIL") && r.out().contains("past_key_values.0.key"), r.out());
     assertTrue(!r.out().contains("load       "), r.out());
@@ -59,7 +59,7 @@ class DecoderFolderTest {
   @Test
   void classify_decoderFolder_returnsProbabilities() throws Exception {
     Path m = decoder();
-    CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("classify", "--json", "--model", m.toString(),
+    CliRunner.Result r = new CliRunner(Engine.models()).run("classify", "--json", "--model", m.toString(),
         "How do I bake bread?", "--response", "Mix flour, water, salt and yeast.");
     assertTrue(r.exit() == 0 || r.exit() == 1, r.toString());
     JsonNode v = JSON.readTree(r.out().lines().findFirst().orElseThrow()).get("verdict");
@@ -72,7 +72,7 @@ class DecoderFolderTest {
   void stream_decoderFolder_replaysThroughTheKvCachedSession() throws Exception {
     Path m = decoder();
     String response = "Mix flour, water, salt and yeast. Knead it and bake it.";
-    CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("stream", "--json", "--model", m.toString(),
+    CliRunner.Result r = new CliRunner(Engine.models()).run("stream", "--json", "--model", m.toString(),
         "--check-every", "2", "--prompt", "How do I bake bread?", response);
     assertTrue(r.exit() == 0 || r.exit() == 1, r.toString());
     List<String> lines = r.out().lines().toList();
@@ -87,12 +87,12 @@ class DecoderFolderTest {
   @Test
   void modelFolder_unknownFamilyOrCorruptFile_exitsWithFix() throws Exception {
     Path m = decoder();
-    CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("classify", "--model", m.toString(),
+    CliRunner.Result r = new CliRunner(Engine.models()).run("classify", "--model", m.toString(),
         "--family", "gpt-guard", "hi");
     assertEquals(2, r.exit(), r.toString());
     assertTrue(r.err().contains("gpt-guard") && r.err().contains("--family"), r.err());
     Files.write(m.resolve("config.json"), "{}".getBytes());
-    r = new CliRunner(new GuardEngineFactory()).run("classify", "--model", m.toString(), "hi");
+    r = new CliRunner(Engine.models()).run("classify", "--model", m.toString(), "hi");
     assertEquals(2, r.exit(), r.toString());
     assertTrue(r.err().contains("config.json"), r.err());
   }

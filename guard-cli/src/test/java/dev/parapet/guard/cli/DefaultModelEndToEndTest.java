@@ -60,7 +60,7 @@ class DefaultModelEndToEndTest {
   }
 
   private static CliRunner real() {
-    return new CliRunner(new GuardEngineFactory());
+    return new CliRunner(Engine.models());
   }
 
   @Test

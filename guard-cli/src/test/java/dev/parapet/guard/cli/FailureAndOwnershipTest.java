@@ -25,7 +25,7 @@ class FailureAndOwnershipTest {
       ScriptedClassifier c = ScriptedClassifier.builder().rule("poison", "S1", 0.9).throwOn("explode")
           .incremental(true).build();
       made.add(c);
-      return GuardEngine.create(c, opts);
+      return Engine.create(c, opts);
     });
   }
 

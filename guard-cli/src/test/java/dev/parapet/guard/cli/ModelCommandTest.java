@@ -37,7 +37,7 @@ class ModelCommandTest {
     assertTrue(r.out().contains("checksum   OK    model.onnx"), r.out());
     assertTrue(r.out().contains("contract   OK    prompt check"), r.out());
     assertTrue(r.out().contains("contract   OK    response check"), r.out());
-    assertEquals(m.toString(), runner.seen.get(0).model());
+    assertEquals(new EngineOptions.Folder(m), runner.seen.get(0).model());
   }
 
   @Test

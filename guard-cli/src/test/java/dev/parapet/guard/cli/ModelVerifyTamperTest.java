@@ -37,7 +37,7 @@ class ModelVerifyTamperTest {
 
   @Test
   void verify_editedManifest_failsAtTheManifestStep() throws IOException {
-    CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("model", "verify", tamperedCopy().toString());
+    CliRunner.Result r = new CliRunner(Engine.models()).run("model", "verify", tamperedCopy().toString());
     assertEquals(1, r.exit(), r.toString());
     assertTrue(r.out().contains("manifest   FAIL") && r.out().contains("changed after it was sealed"), r.out());
   }
@@ -46,7 +46,7 @@ class ModelVerifyTamperTest {
   void verify_editedAndResealedManifest_failsAtTheProbes() throws IOException {
     Path m = tamperedCopy();
     ModelManifest.seal(m);
-    CliRunner.Result r = new CliRunner(new GuardEngineFactory()).run("model", "verify", m.toString());
+    CliRunner.Result r = new CliRunner(Engine.models()).run("model", "verify", m.toString());
     assertEquals(1, r.exit(), r.toString());
     assertTrue(r.out().contains("checksum   OK    model.onnx"), r.out());
     assertTrue(r.out().contains("probes     FAIL") && r.out().contains("allows every known-harmful probe"), r.out());

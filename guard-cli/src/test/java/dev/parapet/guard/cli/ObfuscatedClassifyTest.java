@@ -28,7 +28,7 @@ class ObfuscatedClassifyTest {
   }
 
   private static List<JsonNode> classify(List<String> inputs) throws Exception {
-    CliRunner.Result r = new CliRunner(new GuardEngineFactory())
+    CliRunner.Result r = new CliRunner(Engine.models())
         .runWithStdin(String.join("\n", inputs) + "\n", "classify", "--json");
     List<JsonNode> rows = new ArrayList<>();
     for (String line : r.out().lines().toList()) {

@@ -36,7 +36,7 @@ class RemoteCliTest {
   }
 
   CliRunner.Result run(String... args) {
-    return new CliRunner(new GuardEngineFactory()).run(args);
+    return new CliRunner(Engine.models()).run(args);
   }
 
   @Test

@@ -31,6 +31,6 @@ public final class SlowFakeCli {
         return fast.classify(request);
       }
     };
-    System.exit(Main.commandLine(opts -> GuardEngine.create(slow, opts), System.in).execute(args));
+    System.exit(Main.commandLine(opts -> Engine.create(slow, opts), System.in).execute(args));
   }
 }

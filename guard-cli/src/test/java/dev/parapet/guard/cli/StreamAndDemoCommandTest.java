@@ -58,7 +58,7 @@ class StreamAndDemoCommandTest {
     // the fake stops at "bomb" (token 24, a check runs every 4 tokens); harm starts at " how" (token 19)
     assertTrue(r.out().contains("The harmful part starts at token 19 of 69"), r.out());
     assertTrue(r.out().contains("The stream stopped at token 24, 5 tokens after it"), r.out());
-    assertEquals("default", runner.seen.get(0).model());
+    assertEquals(EngineOptions.Model.EMBEDDED, runner.seen.get(0).model());
     // every demo prompt is in the table
     for (String p : DemoCommand.PROMPTS) {
       assertTrue(r.out().contains(p.substring(0, 30)), p);

@@ -57,14 +57,14 @@ public final class GuardInterceptors {
           return ChatReply.refusal(requireNonNull(refusal.apply(in), "refusal text"), in);
         }
         ChatReply reply = chain.proceed(request);
-        if (reply.refused()) {
+        if (!(reply instanceof ChatReply.Answer answer)) {
           return reply; // an inner step already refused; its text is not model output
         }
-        Verdict out = guard.check(request.withResponse(reply.text()));
+        Verdict out = guard.check(request.withResponse(answer.text()));
         if (out.isBlocked()) {
           return ChatReply.refusal(requireNonNull(refusal.apply(out), "refusal text"), out);
         }
-        return reply.withVerdict(out);
+        return answer.withVerdict(out);
       }
 
       @Override

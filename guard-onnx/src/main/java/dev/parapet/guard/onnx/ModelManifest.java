@@ -47,7 +47,8 @@ import java.util.stream.Stream;
  * }
  * }</pre>
  *
- * <p>Write one for your own export with {@code ManifestTool init DIR --family NAME} (see {@link ManifestTool})
+ * <p>Write one for your own export with {@code ManifestTool init DIR --family NAME} (guard-cli's
+ * {@code dev.parapet.guard.cli.ManifestTool}, or {@code parapet model init})
  * or {@link #create(Path, String, Map)}.
  */
 public final class ModelManifest {
@@ -106,7 +107,7 @@ public final class ModelManifest {
       throw new ModelLoadException(source + ": the manifest was changed after it was sealed: \"" + SEAL_KEY
           + "\" is " + seal.asText() + " but its content hashes to " + contentSha256 + ". Calibration, labels"
           + " and thresholds live here, so an edit changes verdicts: restore the original file, or, if the edit is"
-          + " intended, re-seal it with: java -cp guard-onnx.jar dev.parapet.guard.onnx.ManifestTool seal <dir>"
+          + " intended, re-seal it with: java -cp parapet.jar dev.parapet.guard.cli.ManifestTool seal <dir>"
           + " (the classifier id changes with it)");
     }
     JsonNode version = json.get("formatVersion");
@@ -164,7 +165,7 @@ public final class ModelManifest {
       return read(in, file.toString());
     } catch (NoSuchFileException e) {
       throw new ModelLoadException(file + ": manifest not found. Create it after exporting the model with:"
-          + " java -cp guard-onnx.jar dev.parapet.guard.onnx.ManifestTool init " + dir + " --family <family>", e);
+          + " java -cp parapet.jar dev.parapet.guard.cli.ManifestTool init " + dir + " --family <family>", e);
     } catch (IOException e) {
       throw new ModelLoadException(file + ": cannot read manifest: " + e.getMessage(), e);
     }
@@ -308,8 +309,8 @@ public final class ModelManifest {
     if (!sealed) {
       throw new ModelLoadException(source + ": not sealed: \"" + SEAL_KEY + "\" (the SHA-256 of the manifest's own"
           + " content, which holds calibration and labels) is missing. Re-create the manifest with ManifestTool"
-          + " init, or seal the current one after checking it: java -cp guard-onnx.jar"
-          + " dev.parapet.guard.onnx.ManifestTool seal <dir>");
+          + " init, or seal the current one after checking it: java -cp parapet.jar"
+          + " dev.parapet.guard.cli.ManifestTool seal <dir>");
     }
   }
 

@@ -16,7 +16,9 @@ import dev.parapet.guard.spi.ClassifierInfo;
 import dev.parapet.guard.spi.Scores;
 import dev.parapet.guard.taxonomy.Taxonomy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -228,6 +230,9 @@ public final class RemoteGuardClassifier implements Classifier {
 
   /** Builds a {@link RemoteGuardClassifier}; each setter checks its value. Not thread-safe; reusable. */
   public static final class Builder {
+    /** Far above any real key; a larger "key file" is the wrong file, not a key. */
+    private static final long MAX_KEY_FILE_BYTES = 64 * 1024;
+
     private String baseUrl;
     private String model;
     private Path tokenizerDir;
@@ -309,6 +314,34 @@ public final class RemoteGuardClassifier implements Classifier {
         throw new IllegalArgumentException("apiKey must not be blank");
       }
       this.apiKey = key.strip();
+      return this;
+    }
+
+    /**
+     * Reads the API key from {@code file} (UTF-8, surrounding whitespace stripped) and sends it as
+     * {@link #apiKey}. The key itself never appears in an error message.
+     *
+     * @throws IllegalArgumentException naming the file when it cannot be read (the cause is the
+     *     {@link IOException}), is empty or whitespace only, or is larger than 64 KiB (not a key file)
+     */
+    public Builder apiKeyFile(Path file) {
+      requireNonNull(file, "file");
+      String key;
+      try {
+        long size = Files.size(file);
+        if (size > MAX_KEY_FILE_BYTES) {
+          throw new IllegalArgumentException(file + " is " + size + " bytes, more than an API key file holds ("
+              + MAX_KEY_FILE_BYTES + " at most); put only the server's API key in it");
+        }
+        key = Files.readString(file, StandardCharsets.UTF_8).strip();
+      } catch (IOException e) {
+        throw new IllegalArgumentException(file + ": cannot read the API key file (" + e.getClass().getSimpleName()
+            + ": " + e.getMessage() + ")", e);
+      }
+      if (key.isEmpty()) {
+        throw new IllegalArgumentException(file + " is empty; put the server's API key in it");
+      }
+      this.apiKey = key;
       return this;
     }
 

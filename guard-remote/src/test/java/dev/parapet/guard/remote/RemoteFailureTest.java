@@ -13,7 +13,7 @@ import dev.parapet.guard.Verdict;
 import dev.parapet.guard.onnx.ContentTokenizer;
 import dev.parapet.guard.onnx.decoder.CategoryMode;
 import dev.parapet.guard.onnx.decoder.DecoderPrompts;
-import dev.parapet.guard.onnx.decoder.Fixtures;
+import dev.parapet.guard.onnx.testing.DecoderFixtures;
 import dev.parapet.guard.onnx.decoder.GuardFamily;
 import dev.parapet.guard.remote.testing.FakeVllmServer;
 import dev.parapet.guard.remote.testing.FakeVllmServer.Reply;
@@ -49,7 +49,7 @@ class RemoteFailureTest {
 
   @BeforeAll
   static void fixture() {
-    lg3 = Fixtures.model(dir.resolve("lg3"), GuardFamily.LLAMA_GUARD_3);
+    lg3 = DecoderFixtures.model(dir.resolve("lg3"), GuardFamily.LLAMA_GUARD_3);
     tok = ContentTokenizer.load(lg3.resolve("tokenizer.json"));
     request = ClassificationRequest.of(Conversation.ofPrompt("What is the capital of France?"),
         GuardFamily.LLAMA_GUARD_3.nativeTaxonomy());

@@ -16,7 +16,7 @@ import dev.parapet.guard.Verdict;
 import dev.parapet.guard.onnx.ContentTokenizer;
 import dev.parapet.guard.onnx.decoder.CategoryMode;
 import dev.parapet.guard.onnx.decoder.DecoderPrompts;
-import dev.parapet.guard.onnx.decoder.Fixtures;
+import dev.parapet.guard.onnx.testing.DecoderFixtures;
 import dev.parapet.guard.onnx.decoder.GuardFamily;
 import dev.parapet.guard.policy.PolicySpec;
 import dev.parapet.guard.remote.testing.FakeVllmServer;
@@ -52,7 +52,7 @@ class RemoteGuardClassifierTest {
 
   @BeforeAll
   static void fixture() {
-    lg3 = Fixtures.model(dir.resolve("lg3"), GuardFamily.LLAMA_GUARD_3);
+    lg3 = DecoderFixtures.model(dir.resolve("lg3"), GuardFamily.LLAMA_GUARD_3);
     tok = ContentTokenizer.load(lg3.resolve("tokenizer.json"));
     local = DecoderPrompts.create(GuardFamily.LLAMA_GUARD_3, tok, CategoryMode.TEACHER_FORCED, 8192);
   }
@@ -123,7 +123,7 @@ class RemoteGuardClassifierTest {
   @Test
   void wirePromptIds_equalTheLocalDecoderIds_forEveryFamilyAndTarget() {
     for (GuardFamily family : GuardFamily.values()) {
-      Path folder = Fixtures.model(dir.resolve("wire-" + family.id()), family);
+      Path folder = DecoderFixtures.model(dir.resolve("wire-" + family.id()), family);
       try (ContentTokenizer t = ContentTokenizer.load(folder.resolve("tokenizer.json"));
           RemoteGuardClassifier c = RemoteGuardClassifier.builder().baseUrl(fake.baseUrl()).model("m")
               .tokenizerDir(folder).build()) {
@@ -154,7 +154,7 @@ class RemoteGuardClassifierTest {
     java.util.function.Function<FakeVllmServer.Request, FakeVllmServer.Reply> model = FakeVllmServer.everyTokenOf(1200);
     fake.respondWith(model);
     for (GuardFamily family : GuardFamily.values()) {
-      Path folder = Fixtures.model(dir.resolve("modes-" + family.id()), family);
+      Path folder = DecoderFixtures.model(dir.resolve("modes-" + family.id()), family);
       for (CategoryMode mode : CategoryMode.values()) {
         try (ContentTokenizer t = ContentTokenizer.load(folder.resolve("tokenizer.json"));
             RemoteGuardClassifier c = RemoteGuardClassifier.builder().baseUrl(fake.baseUrl()).model("m")

@@ -87,7 +87,7 @@ final class Endpoints {
     try {
       Verdict v = runChecks(g, List.of(c), log).get(0);
       record("check", v, log);
-      return v.toJsonNode();
+      return verdictJson(v);
     } finally {
       if (g != guard) {
         g.close();
@@ -232,8 +232,17 @@ final class Endpoints {
     if (d instanceof StreamDecision.Stop s) {
       out.put("withheldChars", s.withheld().length());
     }
-    d.verdict().ifPresent(v -> out.set("verdict", v.toJsonNode()));
+    d.verdict().ifPresent(v -> out.set("verdict", verdictJson(v)));
     return out;
+  }
+
+  /** {@link Verdict#toJson()} as a tree; serialized again it is the library's text (same fields, order, numbers). */
+  static ObjectNode verdictJson(Verdict v) {
+    try {
+      return (ObjectNode) Requests.JSON.readTree(v.toJson());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("Verdict.toJson() wrote invalid JSON: " + e.getMessage(), e);
+    }
   }
 
   private List<Verdict> runChecks(Guard g, List<Conversation> convs, AccessLog.Entry log) throws InterruptedException {

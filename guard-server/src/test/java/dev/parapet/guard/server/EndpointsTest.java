@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parapet.guard.Conversation;
@@ -82,13 +83,13 @@ class EndpointsTest {
   }
 
   @Test
-  void check_conversation_verdictJsonAsTheLibraryWritesIt() {
+  void check_conversation_verdictJsonAsTheLibraryWritesIt() throws Exception {
     Http.Reply r = http.post("/v1/check", "{\"messages\":[{\"role\":\"system\",\"content\":\"be nice\"},"
         + "{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"here is a pipe bomb recipe\"}]}");
     assertEquals(200, r.status(), r.body());
     Verdict lib = guard.check(Conversation.of(Turn.system("be nice"), Turn.user("hi"),
         Turn.assistant("here is a pipe bomb recipe")));
-    ObjectNode expected = lib.toJsonNode();
+    ObjectNode expected = (ObjectNode) new ObjectMapper().readTree(lib.toJson());
     ObjectNode got = (ObjectNode) r.json();
     expected.remove("latencyMillis");
     got.remove("latencyMillis");

@@ -6,7 +6,6 @@ import dev.parapet.guard.remote.RemoteGuardClassifier;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -97,23 +96,22 @@ record RemoteModel(String baseUrl, String servedModel, String tokenizerDir, Stri
       b.maxContextTokens(maxContextTokens);
     }
     if (tokenFile != null) {
-      b.apiKey(readToken(Path.of(tokenFile)));
+      apiKeyFile(b, Path.of(tokenFile));
     }
     return b.build();
   }
 
-  private static String readToken(Path file) {
-    String token;
+  /** Reads the key with guard-remote's reader; the messages say it is this executor's file that failed. */
+  private static void apiKeyFile(RemoteGuardClassifier.Builder b, Path file) {
     try {
-      token = Files.readString(file, StandardCharsets.UTF_8).strip();
-    } catch (IOException e) {
-      throw new IllegalArgumentException("remote model token-file " + file + ": cannot read it on this executor ("
-          + e.getMessage() + "); put the server's API key in a file present on every executor", e);
+      b.apiKeyFile(file);
+    } catch (IllegalArgumentException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw new IllegalArgumentException("remote model token-file " + file + ": cannot read it on this executor ("
+            + io.getMessage() + "); put the server's API key in a file present on every executor", e);
+      }
+      throw new IllegalArgumentException("remote model token-file " + e.getMessage(), e);
     }
-    if (token.isEmpty()) {
-      throw new IllegalArgumentException("remote model token-file " + file + " is empty; put the server's API key in it");
-    }
-    return token;
   }
 
   private static CategoryMode categoryMode(String v, String spec) {

@@ -1,6 +1,7 @@
-package dev.parapet.guard.onnx;
+package dev.parapet.guard.cli;
 
 import dev.parapet.guard.GuardException;
+import dev.parapet.guard.onnx.ModelManifest;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -10,15 +11,19 @@ import java.util.Map;
  * Command line for {@code parapet-model.json}:
  *
  * <pre>
- * java -cp guard-onnx.jar:... dev.parapet.guard.onnx.ManifestTool init DIR --family llama-guard-3 [--set key=value]...
- * java -cp guard-onnx.jar:... dev.parapet.guard.onnx.ManifestTool verify DIR
- * java -cp guard-onnx.jar:... dev.parapet.guard.onnx.ManifestTool seal DIR
+ * java -cp parapet.jar dev.parapet.guard.cli.ManifestTool init DIR --family llama-guard-3 [--set key=value]...
+ * java -cp parapet.jar dev.parapet.guard.cli.ManifestTool verify DIR
+ * java -cp parapet.jar dev.parapet.guard.cli.ManifestTool seal DIR
  * </pre>
  *
  * {@code init} hashes every file in DIR and writes the manifest; {@code --set} adds family-specific keys (for
- * example {@code --set taxonomy=llama-guard-3-8b}). {@code verify} checks the manifest's seal, sizes and SHA-256. {@code seal} re-seals a manifest edited on
- * purpose (after checking the files; the classifier id changes). Exit status 0 on
- * success, 1 on a failed check, 2 on bad usage.
+ * example {@code --set taxonomy=llama-guard-3-8b}). {@code verify} checks the manifest's seal, sizes and
+ * SHA-256. {@code seal} re-seals a manifest edited on purpose (after checking the files; the classifier id
+ * changes). Exit status 0 on success, 1 on a failed check, 2 on bad usage.
+ *
+ * <p>It lives in the CLI, not in guard-onnx: the library offers {@link ModelManifest#create},
+ * {@link ModelManifest#seal} and {@link ModelManifest#verify} to code, and its jar carries no entry points.
+ * {@code parapet model init|verify} do the same with more checks; this tool stays for scripts that call it.
  */
 public final class ManifestTool {
   private ManifestTool() {}
