@@ -21,6 +21,29 @@ final class DecoderModels {
   private DecoderModels() {}
 
   /**
+   * Writes (or finds) the cached folders of the named presets and loads each once, so a benchmark run does not
+   * spend its first trial writing gigabytes: {@code java -Dparapet.bench.models=DIR -cp benchmarks.jar
+   * dev.parapet.guard.bench.DecoderModels qwen3-0.6b-int4 ...} (scripts/bench.sh --real-shapes runs it).
+   */
+  public static void main(String[] args) {
+    if (args.length == 0) {
+      System.err.println("usage: DecoderModels PRESET... (one of " + DecoderShape.presetNames() + ")");
+      System.exit(2);
+    }
+    if (System.getProperty("parapet.bench.models") == null) {
+      System.setProperty("parapet.bench.models", "guard-benchmarks/target/decoder-models");
+    }
+    for (String a : args) {
+      DecoderShape shape = DecoderShape.parse(a);
+      long t0 = System.nanoTime();
+      try (LoadedBackend b = load(shape, LoadedBackend.onnxOptions(BenchSettings.intraOpThreads()))) {
+        System.err.printf("DecoderModels: %s loaded from %s in %.0f s%n", shape, cacheDir(shape),
+            (System.nanoTime() - t0) / 1e9);
+      }
+    }
+  }
+
+  /**
    * Texts the fixture tokenizer must know: every family's template words (guard-onnx's {@code Fixtures}) and
    * the benchmark's prompt and response words, so that nothing tokenizes as the unknown token.
    */

@@ -86,6 +86,18 @@ public class StreamingTokenBenchmark {
 
     @TearDown(Level.Trial)
     public void close() {
+      if (backend == Backend.DECODER && DecoderShape.parse(decoder).realSize()) {
+        // resident memory of this fork (weights + KV of prefix + L tokens + heap), for RESULTS.md
+        try {
+          for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM") || line.startsWith("VmRSS")) {
+              System.err.println("StreamingTokenBenchmark " + decoder + " L=" + responseTokens + ": " + line);
+            }
+          }
+        } catch (java.io.IOException e) {
+          System.err.println("StreamingTokenBenchmark: no /proc/self/status: " + e);
+        }
+      }
       if (loaded != null) {
         loaded.close();
       }
