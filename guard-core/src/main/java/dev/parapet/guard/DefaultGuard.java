@@ -121,7 +121,7 @@ final class DefaultGuard implements Guard {
     Classifier c = b.classifier;
     boolean owns = b.ownsClassifier;
     if (c == null) {
-      c = loadDefaultClassifier();
+      c = b.modelDir != null ? loadModelFolder(b.modelDir, b.modelOptions) : loadDefaultClassifier();
       owns = true;
     }
     try {
@@ -132,6 +132,40 @@ final class DefaultGuard implements Guard {
       }
       throw e;
     }
+  }
+
+  /** Guard.Builder.model: the provider named by parapet-model.json's family, with the folder as "model". */
+  private static Classifier loadModelFolder(java.nio.file.Path dir, Map<String, String> options) {
+    java.nio.file.Path manifest = dir.resolve("parapet-model.json");
+    String family;
+    try {
+      family = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest.toFile()).path("family")
+          .asText("");
+    } catch (java.io.IOException e) {
+      throw new ModelLoadException(manifest + ": cannot read the model manifest (" + e.getMessage() + "); point"
+          + " Guard.builder().model(...) at an exported folder with its parapet-model.json"
+          + " (models/recipes/export/README.md)", e);
+    }
+    if (family.isEmpty()) {
+      throw new ModelLoadException(manifest + ": no \"family\" key; write the manifest with"
+          + " parapet model init DIR --family FAMILY");
+    }
+    List<String> seen = new ArrayList<>();
+    try {
+      for (ClassifierProvider p : ServiceLoader.load(ClassifierProvider.class)) {
+        if (p.name().equals(family)) {
+          Map<String, String> o = new java.util.HashMap<>(options);
+          o.put("model", dir.toString());
+          LOG.log(System.Logger.Level.DEBUG, "loading " + dir + " with classifier provider " + p.name());
+          return requireNonNull(p.create(Map.copyOf(o)), "provider " + p.name() + " returned null");
+        }
+        seen.add(p.name());
+      }
+    } catch (ServiceConfigurationError e) {
+      throw new ModelLoadException("loading ClassifierProvider services failed: " + e.getMessage(), e);
+    }
+    throw new ModelLoadException(manifest + ": no classifier provider for family '" + family + "' on the"
+        + " classpath (available: " + seen + "); decoder families need dev.parapet:guard-onnx");
   }
 
   private static Classifier loadDefaultClassifier() {
