@@ -103,7 +103,9 @@ if [ "$REAL" = 1 ]; then
   [ -x "$ROOT/scripts/fetch-tokenizers.sh" ] && "$ROOT/scripts/fetch-tokenizers.sh" "$ROOT/target/tokenizers" >&2
   REAL_JVM="$JVM_ARGS -Dparapet.bench.models=$MODELS -Dparapet.tokenizers.dir=$ROOT/target/tokenizers"
   if [ "$MODE" = quick ]; then
-    RS_ITER=(-wi 0 -i 2); RP_ITER=(-wi 1 -w 5s -i 1 -r 30s)
+    # one single-shot iteration per cell: at real size each iteration's setup streams L tokens through the
+    # session (L / 32 checks), minutes per cell on a loaded 2-core machine
+    RS_ITER=(-wi 0 -i 1); RP_ITER=(-wi 1 -w 1s -i 1 -r 60s)
   else
     RS_ITER=(-wi 1 -i 3); RP_ITER=(-wi 1 -w 10s -i 2 -r 30s)
   fi
