@@ -12,12 +12,18 @@
 #   --no-table          do not rewrite guard-benchmarks/RESULTS.md
 #   --note TEXT         a line to put at the top of RESULTS.md (for example what else the machine ran)
 #   --only NAME         run only the parts whose name matches (streaming|response|classify|load)
-#   --real-shapes       instead of the suite: the size-faithful decoder (Llama-3.2-1B shape, int4 weights,
-#                       written once into guard-benchmarks/target/decoder-models, ~1.3 GB; real Llama 3.1
-#                       tokenizer when scripts/fetch-tokenizers.sh has run): incremental vs whole-text re-checks
-#                       at L = 256/1024/2048 and a full-policy prompt check with/without the prefix cache.
-#                       Writes guard-benchmarks/RESULTS-real-shapes.md (kept as a section of RESULTS.md).
-#                       Long: about 15-25 minutes on 2 cores (--quick: fewer iterations).
+#   --real-shapes       instead of the suite: size-faithful random-weight decoders (see --shapes), written once
+#                       into guard-benchmarks/target/decoder-models (keyed by shape, seed and fixture format;
+#                       never committed), read as Llama Guard 3 with the real Llama 3.1 tokenizer when
+#                       scripts/fetch-tokenizers.sh has run: incremental vs whole-text re-checks at L (see
+#                       --lengths) and a full-policy prompt check with/without the prefix cache, one shape at a
+#                       time. Writes guard-benchmarks/RESULTS-real-shapes.md (kept as a section of RESULTS.md)
+#                       from every real-*.json in --out, so shapes run by separate calls end up in one table.
+#                       Long: about 10-30 minutes per shape on 2 cores (--quick: fewer iterations).
+#   --shapes "A B"      presets for --real-shapes (default: llama-3.2-1b-int4 qwen3-0.6b-int4 gemma-2-2b-int4
+#                       qwen3-0.6b-fp32 llama-3.2-1b-fp32; gemma-2-2b-fp32, 10.5 GB of weights, only on request)
+#   --lengths LIST      response lengths L for --real-shapes (default 256,1024,2048)
+#   --no-prompt         --real-shapes without the prompt-check part
 # Environment:
 #   PARAPET_BENCH_THREADS  ONNX Runtime intra-op threads (default 2)
 #   JAVA                   java binary (default: java on PATH)
@@ -34,6 +40,9 @@ ONLY="streaming|response|classify|load"
 JAVA="${JAVA:-java}"
 THREADS="${PARAPET_BENCH_THREADS:-2}"
 REAL=0
+SHAPES="llama-3.2-1b-int4 qwen3-0.6b-int4 gemma-2-2b-int4 qwen3-0.6b-fp32 llama-3.2-1b-fp32"
+LENGTHS=256,1024,2048
+PROMPT=1
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,7 +53,10 @@ while [ $# -gt 0 ]; do
     --note) NOTE="$2"; shift ;;
     --only) ONLY="$2"; shift ;;
     --real-shapes) REAL=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --shapes) SHAPES="$2"; shift ;;
+    --lengths) LENGTHS="$2"; shift ;;
+    --no-prompt) PROMPT=0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -65,13 +77,13 @@ COMMON=(-f 1 -t 1 -jvmArgsAppend "$JVM_ARGS" -prof gc)
 # Streaming: single-shot iterations (each one rebuilds a response of L tokens, then times the next ones).
 # Quick mode keeps the lengths the targets need (64, 1024, 2048) and times naive re-checking at 1024 only.
 if [ "$MODE" = quick ]; then
-  STREAM_REGEX='dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incremental|incrementalEvery32)$'
+  STREAM_REGEX='dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incremental)$'
   STREAM_ARGS=(-wi 1 -i 3 -p responseTokens=64,1024,2048)
   NAIVE_ARGS=(-wi 1 -i 2 -p responseTokens=1024)
   RESPONSE_ARGS=(-wi 1 -i 2 -w 2s -r 3s)
   CLASSIFY_ARGS=(-wi 1 -i 2 -w 2s -r 3s)
 else
-  STREAM_REGEX='dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incremental|incrementalEvery32)$'
+  STREAM_REGEX='dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incremental)$'
   STREAM_ARGS=(-wi 1 -i 5)
   NAIVE_ARGS=(-wi 1 -i 3)
   RESPONSE_ARGS=(-wi 2 -i 3 -w 3s -r 5s)
@@ -85,28 +97,39 @@ run_jmh() { # name, regex, args...
     2>&1 | tee "$OUT/$name.log"
 }
 
-# Size-faithful decoder: a separate part with its own section (RESULTS-real-shapes.md, appended to RESULTS.md).
+# Size-faithful decoders: a separate part with its own section (RESULTS-real-shapes.md, appended to RESULTS.md).
 if [ "$REAL" = 1 ]; then
   MODELS="$ROOT/guard-benchmarks/target/decoder-models"
   [ -x "$ROOT/scripts/fetch-tokenizers.sh" ] && "$ROOT/scripts/fetch-tokenizers.sh" "$ROOT/target/tokenizers" >&2
   REAL_JVM="$JVM_ARGS -Dparapet.bench.models=$MODELS -Dparapet.tokenizers.dir=$ROOT/target/tokenizers"
-  RCOMMON=(-f 1 -t 1 -jvmArgsAppend "$REAL_JVM" -prof gc -p decoder=llama-3.2-1b-int4)
   if [ "$MODE" = quick ]; then
-    RS_ITER=(-wi 0 -i 2); RP_ITER=(-wi 1 -w 5s -i 1 -r 30s)
+    # one single-shot iteration per cell: at real size each iteration's setup streams L tokens through the
+    # session (L / 32 checks), minutes per cell on a loaded 2-core machine
+    RS_ITER=(-wi 0 -i 1); RP_ITER=(-wi 1 -w 1s -i 1 -r 60s)
   else
     RS_ITER=(-wi 1 -i 3); RP_ITER=(-wi 1 -w 10s -i 2 -r 30s)
   fi
-  START=$(date +%s)
-  echo "bench.sh: real shapes ($MODE): streaming at L = 256, 1024, 2048" >&2
-  "$JAVA" -jar "$JAR" 'dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incrementalEvery32)$' \
-    "${RCOMMON[@]}" -p backend=DECODER -p responseTokens=256,1024,2048 "${RS_ITER[@]}" \
-    -rf json -rff "$OUT/real-streaming.json" 2>&1 | tee "$OUT/real-streaming.log"
-  echo "bench.sh: real shapes ($MODE): full-policy prompt check, prefix cache on/off" >&2
-  "$JAVA" -jar "$JAR" 'dev.parapet.guard.bench.RealShapeBenchmark' "${RCOMMON[@]}" "${RP_ITER[@]}" \
-    -rf json -rff "$OUT/real-prompt.json" 2>&1 | tee "$OUT/real-prompt.log"
-  ELAPSED=$(( $(date +%s) - START ))
+  for SHAPE in $SHAPES; do
+    START=$(date +%s)
+    echo "bench.sh: real shape $SHAPE ($MODE): writing/loading the model once" >&2
+    # shellcheck disable=SC2086
+    "$JAVA" $REAL_JVM -cp "$JAR" dev.parapet.guard.bench.DecoderModels "$SHAPE" 2>&1 | grep -v SLF4J \
+      | tee "$OUT/real-write-$SHAPE.log" >&2
+    RCOMMON=(-f 1 -t 1 -jvmArgsAppend "$REAL_JVM" -prof gc -p "decoder=$SHAPE")
+    echo "bench.sh: real shape $SHAPE ($MODE): streaming at L = $LENGTHS" >&2
+    "$JAVA" -jar "$JAR" 'dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incremental)$' \
+      "${RCOMMON[@]}" -p backend=DECODER -p "responseTokens=$LENGTHS" "${RS_ITER[@]}" \
+      -rf json -rff "$OUT/real-streaming-$SHAPE.json" 2>&1 | tee "$OUT/real-streaming-$SHAPE.log"
+    if [ "$PROMPT" = 1 ]; then
+      echo "bench.sh: real shape $SHAPE ($MODE): full-policy prompt check, prefix cache on/off" >&2
+      "$JAVA" -jar "$JAR" 'dev.parapet.guard.bench.RealShapeBenchmark' "${RCOMMON[@]}" "${RP_ITER[@]}" \
+        -rf json -rff "$OUT/real-prompt-$SHAPE.json" 2>&1 | tee "$OUT/real-prompt-$SHAPE.log"
+    fi
+    echo "{\"shape\": \"$SHAPE\", \"mode\": \"$MODE\", \"seconds\": $(( $(date +%s) - START )), \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"finished\": \"$(date -u +%FT%TZ)\"}" \
+      > "$OUT/real-run-$SHAPE.json"
+  done
   python3 "$ROOT/scripts/real_shapes_table.py" "$OUT" "$ROOT/guard-benchmarks/RESULTS-real-shapes.md" \
-    --note "Mode: $MODE, ${ELAPSED} s, $THREADS ONNX Runtime intra-op threads. $NOTE" \
+    --note "$THREADS ONNX Runtime intra-op threads, 1 benchmark thread, 1 fork. $NOTE" \
     --command "scripts/bench.sh --real-shapes $([ "$MODE" = quick ] && echo --quick)" \
     --notes-file "$ROOT/guard-benchmarks/RESULTS-real-shapes-notes.md"
   python3 "$ROOT/scripts/real_shapes_table.py" --merge "$ROOT/guard-benchmarks/RESULTS-real-shapes.md" \

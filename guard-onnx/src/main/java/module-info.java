@@ -9,6 +9,8 @@ module dev.parapet.guard.onnx {
   requires com.microsoft.onnxruntime;
   requires ai.djl.tokenizers;
   requires com.fasterxml.jackson.databind;
+  // PromptPreparer's bounded plan cache.
+  requires com.github.benmanes.caffeine;
 
   exports dev.parapet.guard.onnx;
   exports dev.parapet.guard.onnx.decoder;

@@ -191,6 +191,8 @@ public interface Guard extends AutoCloseable {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     private Classifier classifier;
+    private java.nio.file.Path modelDir;
+    private java.util.Map<String, String> modelOptions = java.util.Map.of();
     private boolean ownsClassifier;
     private AtomicBoolean classifierOwnerClosed;
     private Taxonomy taxonomy;
@@ -262,6 +264,36 @@ public interface Guard extends AutoCloseable {
     private Builder setClassifier(Classifier classifier, boolean owned) {
       this.classifier = requireNonNull(classifier, "classifier");
       this.ownsClassifier = owned;
+      this.classifierOwnerClosed = null;
+      this.modelDir = null;
+      return this;
+    }
+
+    /**
+     * An exported model folder (a guard LLM export with its {@code parapet-model.json}), loaded at {@link #build()}
+     * by the {@link ClassifierProvider} whose {@link ClassifierProvider#name()} is the manifest's {@code family}
+     * (found through {@link java.util.ServiceLoader}: guard-onnx registers {@code llama-guard-3},
+     * {@code llama-guard-4}, {@code qwen3guard-gen} and {@code shieldgemma}). The guard owns the classifier.
+     * Replaces an earlier {@link #classifier}.
+     */
+    public Builder model(java.nio.file.Path dir) {
+      return model(dir, java.util.Map.of());
+    }
+
+    /**
+     * As {@link #model(java.nio.file.Path)}, with provider options besides {@code model} (for the decoders:
+     * {@code device}, {@code threads}, {@code category-mode}).
+     */
+    public Builder model(java.nio.file.Path dir, java.util.Map<String, String> options) {
+      this.modelDir = requireNonNull(dir, "dir");
+      requireNonNull(options, "options");
+      if (options.containsKey("model")) {
+        throw new IllegalArgumentException("options must not set 'model' (the folder is the dir argument): "
+            + options);
+      }
+      this.modelOptions = java.util.Map.copyOf(options);
+      this.classifier = null;
+      this.ownsClassifier = true;
       this.classifierOwnerClosed = null;
       return this;
     }
@@ -372,14 +404,25 @@ public interface Guard extends AutoCloseable {
     }
 
     /**
-     * Builds the guard. With no classifier set, uses the {@link ClassifierProvider} found by
+     * Builds the guard. With a {@link #model} folder, loads it with the provider its manifest's family names; with
+     * neither a classifier nor a folder set, uses the {@link ClassifierProvider} found by
      * {@link java.util.ServiceLoader} whose {@link ClassifierProvider#isDefault()} is true.
      *
      * @throws IllegalStateException when no classifier was set and no default provider is on the classpath
+     * @throws ModelLoadException when the model folder has no readable manifest or no provider serves its family
      * @throws IllegalArgumentException when the policy names a category the taxonomy lacks
      */
     public Guard build() {
-      return DefaultGuard.create(settings());
+      if (modelDir == null) {
+        return DefaultGuard.create(settings());
+      }
+      Classifier loaded = ModelFolders.load(modelDir, modelOptions);
+      try {
+        return DefaultGuard.create(settings().withClassifier(loaded, true));
+      } catch (RuntimeException | Error e) {
+        loaded.close(); // loaded here; nobody else will close it
+        throw e;
+      }
     }
   }
 }

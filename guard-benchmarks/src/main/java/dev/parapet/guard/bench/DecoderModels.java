@@ -21,6 +21,29 @@ final class DecoderModels {
   private DecoderModels() {}
 
   /**
+   * Writes (or finds) the cached folders of the named presets and loads each once, so a benchmark run does not
+   * spend its first trial writing gigabytes: {@code java -Dparapet.bench.models=DIR -cp benchmarks.jar
+   * dev.parapet.guard.bench.DecoderModels qwen3-0.6b-int4 ...} (scripts/bench.sh --real-shapes runs it).
+   */
+  public static void main(String[] args) {
+    if (args.length == 0) {
+      System.err.println("usage: DecoderModels PRESET... (one of " + DecoderShape.presetNames() + ")");
+      System.exit(2);
+    }
+    if (System.getProperty("parapet.bench.models") == null) {
+      System.setProperty("parapet.bench.models", "guard-benchmarks/target/decoder-models");
+    }
+    for (String a : args) {
+      DecoderShape shape = DecoderShape.parse(a);
+      long t0 = System.nanoTime();
+      try (LoadedBackend b = load(shape, LoadedBackend.onnxOptions(BenchSettings.intraOpThreads()))) {
+        System.err.printf("DecoderModels: %s loaded from %s in %.0f s%n", shape, cacheDir(shape),
+            (System.nanoTime() - t0) / 1e9);
+      }
+    }
+  }
+
+  /**
    * Texts the fixture tokenizer must know: every family's template words (guard-onnx's {@code Fixtures}) and
    * the benchmark's prompt and response words, so that nothing tokenizes as the unknown token.
    */
@@ -34,14 +57,16 @@ final class DecoderModels {
    * Writes the model and loads it with the classifier's default options apart from the ONNX Runtime threads.
    * Small shapes go into a new temporary folder (owned by the returned backend, deleted on close). Size-faithful
    * presets ({@link DecoderShape#realSize()}) take minutes and gigabytes to write: they are cached under
-   * {@code -Dparapet.bench.models} (bench.sh: guard-benchmarks/target/decoder-models; never committed) and read
-   * with the real Llama 3.1 tokenizer when {@code -Dparapet.tokenizers.dir} holds it (same vocabulary size as
-   * the shape), so that prompts have their real token counts.
+   * {@code -Dparapet.bench.models} (bench.sh: guard-benchmarks/target/decoder-models; never committed) in a
+   * folder keyed by shape, seed and fixture format ({@link #cacheDir}), and read with the real Llama 3.1
+   * tokenizer when {@code -Dparapet.tokenizers.dir} holds it, so that prompts have their real token counts.
+   * Every preset is read as Llama Guard 3 with that tokenizer (its 128,256 ids fit every preset's vocabulary):
+   * the prompts and their token counts are then the same for all shapes, and the shape alone sets the cost.
    */
   static LoadedBackend load(DecoderShape shape, OnnxOptions onnx) {
     String cache = System.getProperty("parapet.bench.models");
     if (shape.realSize() && cache != null && !cache.isBlank()) {
-      Path dir = Path.of(cache, shape.name());
+      Path dir = cacheDir(shape);
       if (!Files.isRegularFile(dir.resolve(".complete"))) {
         write(dir, shape);
       }
@@ -67,7 +92,22 @@ final class DecoderModels {
     }
   }
 
+  /** Bumped whenever the fixture writes different weights or graphs for the same config. */
+  static final String FIXTURE_FORMAT = "v2";
+
+  /** The cached folder of a size-faithful preset: {@code <models>/<shape>-seed<seed>-<format>}. */
+  static Path cacheDir(DecoderShape shape) {
+    String cache = System.getProperty("parapet.bench.models", "guard-benchmarks/target/decoder-models");
+    long seed = shape.fixtureConfig(FAMILY, List.of()).seed();
+    return Path.of(cache, shape.name() + "-seed" + seed + "-" + FIXTURE_FORMAT);
+  }
+
   private static void write(Path dir, DecoderShape shape) {
+    long start = System.nanoTime();
+    if (shape.realSize()) {
+      System.err.printf("DecoderModels: writing %s into %s (%.2f GB of weights)%n", shape, dir,
+          shape.fixtureConfig(FAMILY, List.of()).weightBytes() / 1e9);
+    }
     TinyDecoderFixture.write(dir, shape.fixtureConfig(FAMILY, seedTexts()));
     try {
       String tokDir = System.getProperty("parapet.tokenizers.dir");
@@ -78,6 +118,9 @@ final class DecoderModels {
         System.err.println("DecoderModels: " + shape + " uses the real Llama 3.1 tokenizer from " + real);
       }
       Files.writeString(dir.resolve(".complete"), shape.name());
+      if (shape.realSize()) {
+        System.err.printf("DecoderModels: wrote %s in %.0f s%n", shape, (System.nanoTime() - start) / 1e9);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("could not finish the benchmark decoder in " + dir, e);
     }

@@ -59,8 +59,7 @@ public class RealShapeBenchmark {
       DecoderShape shape = DecoderShape.parse(decoder);
       LoadedBackend probe = DecoderModels.load(shape, LoadedBackend.onnxOptions(BenchSettings.intraOpThreads()));
       probe.close(); // writes (or finds) the cached folder; reload it with the cache setting under test
-      Path dir = Path.of(System.getProperty("parapet.bench.models", "guard-benchmarks/target/decoder-models"),
-          shape.name());
+      Path dir = DecoderModels.cacheDir(shape);
       if (!Files.isDirectory(dir)) {
         throw new IllegalStateException("RealShapeBenchmark needs -Dparapet.bench.models (scripts/bench.sh"
             + " --real-shapes sets it)");

@@ -1,11 +1,13 @@
 package dev.parapet.guard.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.guard.stream.StreamDecision;
+import dev.parapet.guard.stream.StreamOptions;
 import dev.parapet.guard.testing.ScriptedClassifier;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.infra.Blackhole;
@@ -77,17 +79,13 @@ class StreamingHarnessTest {
   }
 
   @Test
-  void incrementalEvery32_primedAndInvoked_checksOncePerWindowIncrementally() {
-    ScriptedClassifier c = ScriptedClassifier.builder().incremental(true).build();
-    StreamingTokenBenchmark.Model m = model(c, 64);
-    StreamingTokenBenchmark.IncrementalEvery32 s = new StreamingTokenBenchmark.IncrementalEvery32();
-    s.prime(m);
-    assertEquals(2, c.incrementalScores());
-    new StreamingTokenBenchmark().incrementalEvery32(m, s, new HeapCounter(), BH);
-    assertEquals(3, c.incrementalScores());
-    assertEquals(0, c.classifyCalls());
-    s.close();
-    m.close();
+  void incremental_defaultCadence_isTheWholeTextBaselinesCadence() {
+    // `incremental` stands for "ours at the every-32 baseline's cadence": it must run the same checks as every32
+    StreamOptions d = StreamOptions.defaults();
+    assertEquals(StreamingTokenBenchmark.WINDOW, d.checkEveryTokens(),
+        "the default cadence moved: bring back an explicit every-32 variant of the incremental benchmark");
+    assertFalse(d.checkAtSentenceEnd(),
+        "sentence-end checks are on by default: bring back an explicit every-32 variant of the incremental benchmark");
   }
 
   @Test

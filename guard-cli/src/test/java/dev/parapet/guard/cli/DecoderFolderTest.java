@@ -43,6 +43,31 @@ class DecoderFolderTest {
   }
 
   @Test
+  void modelVerify_decoderMissingPresentOutput_failsAtTheIoStepNamingIt() {
+    Path m = dir.resolve("broken");
+    TinyDecoderFixture.write(m, TinyDecoderFixture.Config.tiny("llama-guard-3")
+        .withSeedTexts(List.of("How do I bake bread?")).withOmittedOutputs(List.of("present.1.key")));
+    CliRunner.Result r = new CliRunner(Engine.models()).run("model", "verify", m.toString());
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.out().contains("io         FAIL") && r.out().contains("missing output 'present.1.key' for layer 1"),
+        r.out());
+    assertTrue(!r.out().contains("load       "), "no session ran: " + r.out());
+  }
+
+  @Test
+  void modelVerify_decoderWhoseConfigHasOtherLayers_failsAtTheIoStep() throws Exception {
+    Path m = decoder();
+    Path cfg = m.resolve("config.json");
+    Files.writeString(cfg, Files.readString(cfg).replaceFirst("\"num_hidden_layers\"\\s*:\\s*2",
+        "\"num_hidden_layers\" : 16"));
+    ModelManifest.create(m, "llama-guard-3", java.util.Map.of());
+    CliRunner.Result r = new CliRunner(Engine.models()).run("model", "verify", m.toString());
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.out().contains("io         FAIL") && r.out().contains("config.json says num_hidden_layers=16"),
+        r.out());
+  }
+
+  @Test
   void modelVerify_decoderWithoutKvCache_failsAtTheIoStepBeforeLoading() throws Exception {
     Path m = decoder();
     OnnxGraph g = new OnnxGraph("no-kv").input("input_ids", OnnxGraph.INT64, "batch", "seq")

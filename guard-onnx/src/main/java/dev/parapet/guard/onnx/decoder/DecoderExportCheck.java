@@ -60,6 +60,42 @@ public final class DecoderExportCheck {
   }
 
   /**
+   * The KV tensors are exactly {@code past_key_values.{i}.key|value} in and {@code present.{i}.key|value} out for
+   * i below the layer count: 2 x layers each way. ModelSpec finds the layers as the contiguous run of past keys
+   * and checks each one's four tensors; this catches the rest (a KV tensor past the last layer, or with another
+   * name), which an export for another layer count or a hand-edited graph has.
+   */
+  static void checkKvCount(Path model, int layers, java.util.Set<String> inputs, java.util.Set<String> outputs) {
+    java.util.Set<String> expected = new java.util.TreeSet<>();
+    for (int i = 0; i < layers; i++) {
+      expected.add(ModelSpec.pastKey(i));
+      expected.add(ModelSpec.pastValue(i));
+      expected.add(ModelSpec.presentKey(i));
+      expected.add(ModelSpec.presentValue(i));
+    }
+    List<String> pasts = inputs.stream().filter(n -> n.startsWith(ModelSpec.PAST)).sorted().toList();
+    List<String> presents = outputs.stream().filter(n -> n.startsWith(ModelSpec.PRESENT)).sorted().toList();
+    List<String> extra = new ArrayList<>();
+    for (String n : pasts) {
+      if (!expected.contains(n)) {
+        extra.add(n);
+      }
+    }
+    for (String n : presents) {
+      if (!expected.contains(n)) {
+        extra.add(n);
+      }
+    }
+    if (!extra.isEmpty() || pasts.size() != 2 * layers || presents.size() != 2 * layers) {
+      throw new ModelLoadException(model + ": " + pasts.size() + " past_key_values.* inputs and " + presents.size()
+          + " present.* outputs, expected " + 2 * layers + " each (key and value for each of the " + layers
+          + " layers that past_key_values.0.key.." + ModelSpec.pastKey(layers - 1) + " give)"
+          + (extra.isEmpty() ? "" : "; unexpected: " + extra) + ". The graph is not one Optimum"
+          + " text-generation-with-past export: re-export it, and check config.json's num_hidden_layers");
+    }
+  }
+
+  /**
    * Runs the check on {@code dir} (the graph is opened on the CPU to read its signature; nothing is run).
    *
    * @throws ModelLoadException naming the file and what does not match
@@ -80,6 +116,7 @@ public final class DecoderExportCheck {
     try (OrtSessions.Opened opened = OrtSessions.open(model, OnnxOptions.builder().build(), "decoder model")) {
       spec = ModelSpec.read(opened.session(), model.toString(),
           DecoderLoader.readConfig(dir.resolve("config.json")));
+      checkKvCount(model, spec.layers(), opened.session().getInputNames(), opened.session().getOutputNames());
     }
     int tokVocab;
     try (ContentTokenizer tok = ContentTokenizer.load(tokenizer)) {

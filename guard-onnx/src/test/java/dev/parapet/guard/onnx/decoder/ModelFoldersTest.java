@@ -36,6 +36,28 @@ class ModelFoldersTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(GuardFamily.class)
+  void guardBuilderModel_picksTheDecoderBackendFromTheManifestFamily(GuardFamily family) {
+    Path model = Fixtures.model(dir.resolve(family.id()), family);
+    try (Guard guard = Guard.builder().model(model, Map.of("category-mode", "none")).build()) {
+      assertTrue(guard.classifierInfo().id().startsWith(family.id() + "@"), guard.classifierInfo().id());
+      assertEquals(family.nativeTaxonomy().name(), guard.taxonomy().name());
+      double u = guard.checkPrompt("How do I bake bread?").unsafeScore();
+      assertTrue(u >= 0 && u <= 1, "P(unsafe) " + u);
+    }
+  }
+
+  @Test
+  void guardBuilderModel_unknownFamily_failsAtBuildNamingTheProviders() throws Exception {
+    Path model = Fixtures.model(dir.resolve("m"), GuardFamily.LLAMA_GUARD_3);
+    ModelManifest.create(model, "granite-guardian", Map.of());
+    Guard.Builder b = Guard.builder().model(model);
+    ModelLoadException e = assertThrows(ModelLoadException.class, b::build);
+    assertTrue(e.getMessage().contains("no classifier provider for family 'granite-guardian'")
+        && e.getMessage().contains("llama-guard-3"), e.getMessage());
+  }
+
   @Test
   void load_unknownFamily_namesTheAvailableProviders() throws Exception {
     Path model = Fixtures.model(dir.resolve("m"), GuardFamily.LLAMA_GUARD_3);

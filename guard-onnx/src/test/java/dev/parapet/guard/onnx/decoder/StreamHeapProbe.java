@@ -92,7 +92,7 @@ public final class StreamHeapProbe {
 
   /** Through guard-core, token by token, on this thread (direct executor, no timeout, a policy that never stops). */
   private static double guard(DecoderGuardClassifier c, List<String> tokens, int l) {
-    try (Guard guard = Guard.builder().classifier(c, false).noCache().noTimeout().executor(Runnable::run)
+    try (Guard guard = Guard.builder().borrowedClassifier(c).noCache().noTimeout().executor(Runnable::run)
         .policy(Policy.builder().defaultRule(Rule.flag(0.5)).build())
         .streamOptions(StreamOptions.builder().checkEveryTokens(WINDOW).checkAtSentenceEnd(false).build())
         .build();

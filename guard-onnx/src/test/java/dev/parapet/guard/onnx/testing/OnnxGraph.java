@@ -30,6 +30,27 @@ public final class OnnxGraph {
   private final List<Msg> outputs = new ArrayList<>();
   private int counter;
   private boolean usesMicrosoftDomain;
+  private External external;
+
+  /** Writes one tensor's raw little-endian bytes (for tensors too big to build as one array). */
+  @FunctionalInterface
+  public interface Body {
+    void writeTo(java.io.OutputStream out) throws java.io.IOException;
+  }
+
+  /** The external data file: tensors are appended as they are declared, so the heap never holds them all. */
+  private static final class External {
+    final String location;
+    final long minBytes;
+    final java.io.OutputStream out;
+    long position;
+
+    External(java.nio.file.Path file, long minBytes) throws java.io.IOException {
+      this.location = file.getFileName().toString();
+      this.minBytes = minBytes;
+      this.out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file), 1 << 20);
+    }
+  }
 
   public OnnxGraph(String name) {
     this.name = requireNonNull(name, "name");
@@ -53,18 +74,107 @@ public final class OnnxGraph {
     return this;
   }
 
+  /**
+   * Stores every later initializer of at least {@code minBytes} in {@code file} (ONNX external data, as exports
+   * over protobuf's 2 GB limit do; the file must sit beside the model file, which names it by file name).
+   * Offsets are 4 KiB-aligned so ONNX Runtime may map them. {@link #writeTo} closes the file.
+   */
+  public OnnxGraph externalData(java.nio.file.Path file, long minBytes) {
+    requireNonNull(file, "file");
+    if (external != null) {
+      throw new IllegalStateException("external data already goes to " + external.location);
+    }
+    try {
+      external = new External(file, minBytes);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return this;
+  }
+
+  /**
+   * An initializer whose bytes {@code body} writes ({@code bytes} of them): streamed to the external data file
+   * when one is set and the tensor is big enough, else collected in memory.
+   */
+  public String tensor(String name, int elemType, long bytes, Body body, long... dims) {
+    try {
+      if (external != null && bytes >= external.minBytes) {
+        long pad = (4096 - external.position % 4096) % 4096;
+        for (long i = 0; i < pad; i++) {
+          external.out.write(0);
+        }
+        external.position += pad;
+        long offset = external.position;
+        CountingStream counted = new CountingStream(external.out);
+        body.writeTo(counted);
+        if (counted.count != bytes) {
+          throw new IllegalStateException(name + ": wrote " + counted.count + " bytes, declared " + bytes);
+        }
+        external.position += bytes;
+        Msg t = new Msg();
+        for (long d : dims) {
+          t.varintField(1, d);
+        }
+        t.varintField(2, elemType);
+        t.string(8, name);
+        t.message(13, entry("location", external.location));
+        t.message(13, entry("offset", Long.toString(offset)));
+        t.message(13, entry("length", Long.toString(bytes)));
+        t.varintField(14, 1); // data_location = EXTERNAL
+        initializers.add(t);
+        return name;
+      }
+      ByteArrayOutputStream buf = new ByteArrayOutputStream(Math.toIntExact(bytes));
+      body.writeTo(buf);
+      initializers.add(tensor(name, elemType, dims, buf.toByteArray()));
+      return name;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(name + ": cannot write the tensor", e);
+    }
+  }
+
+  private static Msg entry(String key, String value) {
+    Msg m = new Msg();
+    m.string(1, key);
+    m.string(2, value);
+    return m;
+  }
+
+  /** Counts what passes through (to check a body wrote what it declared). */
+  private static final class CountingStream extends java.io.FilterOutputStream {
+    long count;
+
+    CountingStream(java.io.OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws java.io.IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws java.io.IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+  }
+
   /** A float initializer (stored as raw little-endian bytes). */
   public String floats(String name, float[] data, long... dims) {
     ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (float f : data) {
       b.putFloat(f);
     }
-    initializers.add(tensor(name, FLOAT, dims, b.array()));
-    return name;
+    return raw(name, FLOAT, b.array(), dims);
   }
 
   /** An initializer of any element type from its raw little-endian bytes (kept, not copied twice). */
   public String raw(String name, int elemType, byte[] data, long... dims) {
+    if (external != null && data.length >= external.minBytes) {
+      return tensor(name, elemType, data.length, out -> out.write(data), dims);
+    }
     initializers.add(tensor(name, elemType, dims, data));
     return name;
   }
@@ -162,6 +272,9 @@ public final class OnnxGraph {
    * gigabyte: the graph's length is computed from its parts, which are then streamed).
    */
   public void writeTo(java.io.OutputStream out) throws java.io.IOException {
+    if (external != null) {
+      external.out.close();
+    }
     List<Object[]> parts = new ArrayList<>(); // {field, Msg}
     for (Msg n : nodes) {
       parts.add(new Object[] {1, n});

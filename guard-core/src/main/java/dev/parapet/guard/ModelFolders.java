@@ -1,0 +1,57 @@
+package dev.parapet.guard;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.parapet.guard.spi.Classifier;
+import dev.parapet.guard.spi.ClassifierProvider;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+
+/**
+ * {@link Guard.Builder#model(Path)}: an exported model folder is loaded by the {@link ClassifierProvider} named by
+ * its {@code parapet-model.json}'s {@code family}, with the folder as the provider's {@code model} option.
+ */
+final class ModelFolders {
+  private static final System.Logger LOG = System.getLogger(Guard.class.getName());
+
+  private ModelFolders() {}
+
+  static Classifier load(Path dir, Map<String, String> options) {
+    Path manifest = dir.resolve("parapet-model.json");
+    String family;
+    try {
+      family = new ObjectMapper().readTree(manifest.toFile()).path("family").asText("");
+    } catch (IOException e) {
+      throw new ModelLoadException(manifest + ": cannot read the model manifest (" + e.getMessage() + "); point"
+          + " Guard.builder().model(...) at an exported folder with its parapet-model.json"
+          + " (models/recipes/export/README.md)", e);
+    }
+    if (family.isEmpty()) {
+      throw new ModelLoadException(manifest + ": no \"family\" key; write the manifest with"
+          + " parapet model init DIR --family FAMILY");
+    }
+    List<String> seen = new ArrayList<>();
+    try {
+      for (ClassifierProvider p : ServiceLoader.load(ClassifierProvider.class)) {
+        if (p.name().equals(family)) {
+          Map<String, String> o = new HashMap<>(options);
+          o.put("model", dir.toString());
+          LOG.log(System.Logger.Level.DEBUG, "loading " + dir + " with classifier provider " + p.name());
+          return requireNonNull(p.create(Map.copyOf(o)), "provider " + p.name() + " returned null");
+        }
+        seen.add(p.name());
+      }
+    } catch (ServiceConfigurationError e) {
+      throw new ModelLoadException("loading ClassifierProvider services failed: " + e.getMessage(), e);
+    }
+    throw new ModelLoadException(manifest + ": no classifier provider for family '" + family + "' on the"
+        + " classpath (available: " + seen + "); decoder families need dev.parapet:guard-onnx");
+  }
+}
