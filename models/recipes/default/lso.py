@@ -82,7 +82,7 @@ def family_metrics(y, s, pred):
     return m
 
 
-def summarize(per_family, F, fold_auprc=None, only=None):
+def summarize(per_family, F, fold_auprc=None, only=None, fold_rocauc=None):
     fams = [f for f in per_family if only is None or f in only]
     def mean(key, pred=lambda f: True):
         v = [per_family[f][key] for f in fams if key in per_family[f] and pred(f)]
@@ -94,6 +94,8 @@ def summarize(per_family, F, fold_auprc=None, only=None):
     }
     if fold_auprc is not None:
         out["fold_pooled_auprc_mean"] = (float(np.mean(fold_auprc)), len(fold_auprc))
+    if fold_rocauc:
+        out["fold_pooled_rocauc_mean"] = (float(np.mean(fold_rocauc)), len(fold_rocauc))
     return out
 
 
@@ -160,7 +162,7 @@ def run_heads(rows, X, F, log=print):
             w = family_weights(fams[tr], y[tr])
             for C in CS:
                 pair_scores[(i, j, C)] = (te, fit_predict(X[tr], y[tr], w, X[te], C))
-    per_family, fold_auprc, chosen = {}, [], {}
+    per_family, fold_auprc, fold_rocauc, chosen = {}, [], [], {}
     for i in range(K):
         tr = fold != i
         # assemble the inner OOF score of every training row for each C
@@ -183,6 +185,7 @@ def run_heads(rows, X, F, log=print):
         yo, fo = y[~tr], fams[~tr]
         if yo.min() != yo.max():
             fold_auprc.append(auprc(yo, s_out))
+            fold_rocauc.append(rocauc(yo, s_out))
         for f in np.unique(fo):
             idx = fo == f
             per_family[f] = family_metrics(yo[idx], s_out[idx], (s_out[idx] >= t).astype(int))
@@ -190,7 +193,7 @@ def run_heads(rows, X, F, log=print):
         chosen[i] = {"C": C, "inner_auprc": q, "threshold": t, "inner_lookalike_fpr": fpr_in,
                      "test_families": sorted(set(fo.tolist()))}
         log(f"fold {i}: C={C} inner AUPRC {q:.3f} t={t:.3f} (inner look-alike FPR {fpr_in:.3f}) test {chosen[i]['test_families']}")
-    return per_family, fold_auprc, chosen
+    return per_family, (fold_auprc, fold_rocauc), chosen
 
 
 def load_emb(path, rows, pool):
@@ -327,10 +330,10 @@ def main():
         res = {"name": a.name or "v3 (shipped, parapet eval, block@0.5)", "per_family": pf, "per_source": ps}
     else:
         X, tps, nl = load_emb(a.emb, rows, a.pool)
-        pf, fa, chosen = run_heads(rows, X, F)
+        pf, (fa, fr), chosen = run_heads(rows, X, F)
         name = a.name or f"{os.path.basename(a.emb)[:-4]} ({nl}L, {a.pool}) + LR"
-        res = {"name": name, "per_family": pf, "fold_pooled_auprc": fa, "folds": chosen, "texts_per_s": tps, "layers": nl}
-    res["summary"] = summarize(res["per_family"], F, res.get("fold_pooled_auprc"))
+        res = {"name": name, "per_family": pf, "fold_pooled_auprc": fa, "fold_pooled_rocauc": fr, "folds": chosen, "texts_per_s": tps, "layers": nl}
+    res["summary"] = summarize(res["per_family"], F, res.get("fold_pooled_auprc"), fold_rocauc=res.get("fold_pooled_rocauc"))
     json.dump(res, open(a.out, "w"), indent=1)
     print(json.dumps(res["summary"], indent=1))
 
