@@ -31,11 +31,11 @@ class Layer(nn.Module):
 
 
 class ParapetEncoder(nn.Module):
-    def __init__(self):
+    def __init__(self, n_layers=NL):
         super().__init__()
         self.word = nn.Embedding(30522, H); self.pos = nn.Embedding(512, H); self.typ = nn.Embedding(2, H)
         self.ln = nn.LayerNorm(H, eps=1e-12)
-        self.layers = nn.ModuleList([Layer() for _ in range(NL)])
+        self.layers = nn.ModuleList([Layer() for _ in range(n_layers)])
         self.drop = nn.Dropout(0.1)
         self.head = nn.Linear(H, N_OUT)
 
@@ -75,9 +75,12 @@ class ParapetEncoder(nn.Module):
 
 
 def load_from_onnx(path):
+    """Any BERT graph of this width (MiniLM-L6, or the 12-layer bge-small / e5-small): the layer count is read
+    from the initializer names."""
     m = onnx.load(path)
     init = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in m.graph.initializer}
-    enc = ParapetEncoder()
+    n_layers = 1 + max(int(k.split(".")[2]) for k in init if k.startswith("encoder.layer."))
+    enc = ParapetEncoder(n_layers)
     sd = {}
     sd["word.weight"] = init["embeddings.word_embeddings.weight"]
     sd["pos.weight"] = init["embeddings.position_embeddings.weight"]
@@ -92,7 +95,7 @@ def load_from_onnx(path):
         li = int(name.split("/encoder/layer.")[1].split("/")[0])
         rest = name.split(f"/encoder/layer.{li}/")[1].rsplit("/MatMul", 1)[0]
         sd[f"layers.{li}.{sub[rest]}.weight"] = init[n.input[1]].t().contiguous()
-    for li in range(NL):
+    for li in range(n_layers):
         p = f"encoder.layer.{li}."
         sd[f"layers.{li}.q.bias"] = init[p + "attention.self.query.bias"]
         sd[f"layers.{li}.k.bias"] = init[p + "attention.self.key.bias"]

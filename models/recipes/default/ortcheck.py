@@ -46,7 +46,7 @@ def torch_run(model, seqs, base=False):
         for ids, tt in seqs:
             a = torch.tensor([ids]); t = torch.tensor([tt]); m = torch.ones_like(a)
             if base:
-                h = model.run_layers(model.embed(a, t), m, 0, 6)
+                h = model.run_layers(model.embed(a, t), m, 0, len(model.layers))
                 outs.append({"pooled": h.mean(1)[0].numpy()})
             else:
                 lg, emb = model(a, m, t)
