@@ -7,7 +7,10 @@
 #   4. fault: `serve --remote` against the fake vLLM server (a separate process); 30 s of clients; the fake is
 #      killed at 10 s and started again on the same port at 20 s; outcomes per 5 s slice (served, failClosed, ...).
 # During each served phase a background sampler reads the server's VmRSS every 5 s; the series and the growth
-# from the 1-minute sample (or the middle one in a shorter phase) to the last are printed.
+# from the 1-minute sample (or the middle one in a shorter phase) to the last are printed. The server's heap is pinned
+# (-Xms = -Xmx, pre-touched), so RSS growth is native memory; JVM Native Memory Tracking is on, and each main phase
+# prints what the JVM itself committed more at its end than at its start (NMT diff) and the RSS outside the JVM's
+# own accounting (ONNX Runtime's and glibc's malloc): that says where growth is.
 # Usage: scripts/load.sh [SECONDS] [CLIENTS]; PHASES="inprocess main saturated fault" (the default) picks phases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +26,8 @@ on() { [[ " $PHASES " == *" $1 "* ]]; }
 CP="guard-server/target/test-classes:guard-cli/target/test-classes:guard-cli/target/classes:$(tr ':' '\n' \
   < guard-cli/target/load-classpath.txt | grep -vE 'junit|opentest4j|apiguardian' | paste -sd:)"
 JAVA_OPTS=(-Xmx1g -Dai.djl.offline=true -Dslf4j.internal.verbosity=ERROR)
+SERVER_OPTS=(-Xms768m -Xmx768m -XX:+AlwaysPreTouch -XX:NativeMemoryTracking=summary -Dai.djl.offline=true
+  -Dslf4j.internal.verbosity=ERROR)
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 WORK="$(mktemp -d)"
 PIDS=()
@@ -34,7 +39,7 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 serve() { # serve [ENV=VALUE ...] -- FLAGS...; sets PID and URL
   local envs=() out="$WORK/serve.$RANDOM"
   while [[ $1 != -- ]]; do envs+=("$1"); shift; done; shift
-  env "${envs[@]}" java "${JAVA_OPTS[@]}" -jar guard-cli/target/parapet.jar serve --port 0 --cache-size 0 "$@" \
+  env "${envs[@]}" java "${SERVER_OPTS[@]}" -jar guard-cli/target/parapet.jar serve --port 0 --cache-size 0 "$@" \
     >"$out" 2>/dev/null &
   PID=$!; PIDS+=("$PID")
   for _ in $(seq 1 240); do grep -q listening "$out" && break; kill -0 "$PID" || { echo "serve died"; exit 1; }; sleep 0.25; done
@@ -65,6 +70,19 @@ sample_stop() { # prints the series in MB and the growth
     }' "$WORK/rss"
 }
 
+nmt_baseline() { jcmd "$PID" VM.native_memory baseline >/dev/null 2>&1 || echo "(NMT baseline failed)"; }
+
+nmt_report() { # the JVM's committed memory now vs the baseline, the categories that grew, and RSS outside it
+  jcmd "$PID" VM.native_memory summary.diff 2>/dev/null | awk -v rss_kb="$(rss_kb "$PID")" '
+    /^Total:/ { if (match($0, /committed=[0-9]+KB [+-][0-9]+KB/)) { split(substr($0, RSTART, RLENGTH), a, /[= ]/);
+      total = a[2] + 0; printf "NMT total committed %d MB (%s since the phase began)\n", total / 1024, a[3] } }
+    /^-/ { name = $2; for (i = 3; i <= NF && $i !~ /^\(/; i++) name = name " " $i
+      if (match($0, /committed=[0-9]+KB [+][0-9]+KB/)) { split(substr($0, RSTART, RLENGTH), a, /[= ]/)
+        d = a[3]; gsub(/[+KB]/, "", d); if (d + 0 >= 1024) printf "  NMT %s: +%d MB\n", name, d / 1024 } }
+    END { if (total > 0) printf "RSS outside the JVM'"'"'s own accounting: %d MB (RSS %d MB - NMT committed)\n",
+      (rss_kb - total) / 1024, rss_kb / 1024 }'
+}
+
 load() { java "${JAVA_OPTS[@]}" -cp "$CP" dev.parapet.guard.server.LoadTest http "$@"; }
 
 echo "== machine: $(nproc) cores, $(date -u +%FT%TZ); shared with other jobs: numbers are noisy"
@@ -73,9 +91,11 @@ on inprocess && java "${JAVA_OPTS[@]}" -cp "$CP" dev.parapet.guard.server.LoadTe
 on main && for arenas in default 2; do
   if [[ $arenas == default ]]; then serve -- --workers 2 --queue 256; else serve MALLOC_ARENA_MAX=2 -- --workers 2 --queue 256; fi
   echo "== main phase, MALLOC_ARENA_MAX=$arenas: $CLIENTS clients, ${SECONDS_MAIN} s"
+  nmt_baseline
   sample_start
   load "$URL" "$SECONDS_MAIN" "$CLIENTS"
   sample_stop "arenas=$arenas"
+  nmt_report
   curl -s "$URL/readyz"; echo
   stop
 done

@@ -51,10 +51,11 @@ public final class SoakRun {
     } else if (args.length >= 3 && args[0].equals("soak")) {
       soak(Integer.parseInt(args[1]), Integer.parseInt(args[2]), onnx(args, 3));
     } else if (args.length >= 3 && args[0].equals("burst")) {
-      burst(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+      burst(Integer.parseInt(args[1]), Integer.parseInt(args[2]),
+          !(args.length >= 4 && args[3].equals("single-flight=off")));
     } else {
       System.err.println("usage: SoakRun soak SECONDS THREADS [arena=on|off|default] | SoakRun cycles N"
-          + " [arena=on|off|default] | SoakRun burst ROUNDS THREADS");
+          + " [arena=on|off|default] | SoakRun burst ROUNDS THREADS [single-flight=on|off]");
       System.exit(2);
     }
   }
@@ -224,12 +225,17 @@ public final class SoakRun {
   }
 
   /**
-   * ROUNDS rounds of THREADS threads checking the same new prompt at once, with the cache on: how many
-   * classifications each round costs (THREADS without single-flight, 1 with it) and the rounds per second.
+   * ROUNDS rounds of THREADS threads checking the same new prompt at once: how many classifications each round
+   * costs and the rounds per second. With {@code singleFlight} the cache is on, so concurrent identical checks
+   * share one classification; without it the cache is off and every caller classifies (the comparison).
    */
-  static void burst(int rounds, int threads) throws Exception {
+  static void burst(int rounds, int threads, boolean singleFlight) throws Exception {
     Counting counting = new Counting(EncoderGuardClassifier.loadDefault());
-    try (Guard guard = Guard.builder().classifier(counting).timeout(Duration.ofSeconds(30)).build()) {
+    Guard.Builder builder = Guard.builder().classifier(counting).timeout(Duration.ofSeconds(30));
+    if (!singleFlight) {
+      builder.noCache();
+    }
+    try (Guard guard = builder.build()) {
       guard.checkPrompt("warm-up");
       long base = counting.calls.get();
       CyclicBarrier barrier = new CyclicBarrier(threads);
@@ -265,8 +271,9 @@ public final class SoakRun {
       }
       double secs = (System.nanoTime() - start) / 1e9;
       long calls = counting.calls.get() - base;
-      System.out.printf(Locale.ROOT, "burst: %d rounds x %d threads, %.1f s, %.2f rounds/s (%.1f checks/s),"
-          + " classifier calls %d (%.2f per round), errors %d, differing verdicts %d, cache %s%n", rounds, threads,
+      System.out.printf(Locale.ROOT, "burst (single-flight %s): %d rounds x %d threads, %.1f s, %.2f rounds/s (%.1f checks/s),"
+          + " classifier calls %d (%.2f per round), errors %d, differing verdicts %d, cache %s%n",
+          singleFlight ? "on" : "off", rounds, threads,
           secs, rounds / secs, rounds * threads / secs, calls, calls / (double) rounds, errors.get(),
           disagreements.get(), guard.cacheStats());
     }

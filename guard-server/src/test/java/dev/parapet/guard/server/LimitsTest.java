@@ -172,6 +172,13 @@ class LimitsTest {
       }
       assertEquals(200, right.post("/v1/moderations", "{\"input\":\"hi\"}").status());
       assertEquals(200, right.get("/metrics").status());
+      // RFC 7235: the auth scheme is case-insensitive; the token itself is not (see the 401 test above)
+      for (String scheme : new String[] {"bearer", "BEARER", "Bearer"}) {
+        Http.Reply r = anon.send(anon.request("/v1/moderations").header("Authorization", scheme + " s3cret-token")
+            .header("Content-Type", "application/json")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"input\":\"hi\"}")).build());
+        assertEquals(200, r.status(), scheme + ": " + r.body());
+      }
       assertEquals(200, anon.get("/healthz").status());
       assertEquals(200, anon.get("/readyz").status());
     }
