@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class DefaultModelNotesTest {
 
   private static Guard guard(String policy) {
-    return Guard.builder().classifier(SharedModel.get(), false).policy(PolicySpec.parse(policy)).noCache().build();
+    return Guard.builder().borrowedClassifier(SharedModel.get()).policy(PolicySpec.parse(policy)).noCache().build();
   }
 
   private static boolean noted(Verdict v, String note) {

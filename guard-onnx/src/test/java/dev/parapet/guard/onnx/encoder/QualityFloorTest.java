@@ -81,7 +81,7 @@ class QualityFloorTest {
     EncoderGuardClassifier model = SharedModel.get();
     List<String> failures = new ArrayList<>();
     StringBuilder report = new StringBuilder("quality floor (" + model.info().id() + ", threshold " + THRESHOLD + ")\n");
-    try (Guard guard = Guard.builder().classifier(model, false).build()) {
+    try (Guard guard = Guard.builder().borrowedClassifier(model).build()) {
       for (Group g : groups) {
         int hits = 0;
         for (String[] row : g.rows()) {
