@@ -1,5 +1,7 @@
 package dev.parapet.guard.onnx.decoder;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -113,8 +115,8 @@ final class DecoderLoader {
    * @throws ModelLoadException when the manifest names an unknown taxonomy
    */
   static Taxonomy defaultTaxonomy(ModelManifest manifest, GuardFamily family) {
-    java.util.Objects.requireNonNull(manifest, "manifest");
-    java.util.Objects.requireNonNull(family, "family");
+    requireNonNull(manifest, "manifest");
+    requireNonNull(family, "family");
     Optional<String> named = manifest.taxonomy();
     if (named.isEmpty()) {
       return family.nativeTaxonomy();
