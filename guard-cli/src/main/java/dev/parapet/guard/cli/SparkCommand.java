@@ -57,6 +57,10 @@ final class SparkCommand implements Callable<Integer> {
   @Option(names = "--max-input-chars", paramLabel = "N", description = "Longest turn read whole.")
   Integer maxInputChars;
 
+  @Option(names = "--timeout-seconds", paramLabel = "N",
+      description = "Per-check budget on the executors (default 30 s); over it a row fails closed as TIMEOUT.")
+  Integer timeoutSeconds;
+
   @Option(names = "--input-format", paramLabel = "parquet|jsonl", description = "Default: from the extension.")
   String inputFormat;
 
@@ -124,6 +128,7 @@ final class SparkCommand implements Callable<Integer> {
     add(a, "--batch-size", batchSize);
     add(a, "--threads", threads);
     add(a, "--max-input-chars", maxInputChars);
+    add(a, "--timeout-seconds", timeoutSeconds);
     add(a, "--input-format", inputFormat);
     add(a, "--output-format", outputFormat);
     if (overwrite) {

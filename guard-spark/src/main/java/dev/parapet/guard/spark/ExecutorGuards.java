@@ -61,6 +61,9 @@ final class ExecutorGuards {
       if (key.maxInputChars() > 0) {
         b.maxInputChars(key.maxInputChars());
       }
+      if (key.timeoutSeconds() > 0) {
+        b.timeout(java.time.Duration.ofSeconds(key.timeoutSeconds()));
+      }
       Guard g = b.build();
       CREATED.incrementAndGet();
       LOG.log(Level.INFO, () -> "Parapet guard for " + key + " ready in " + (System.nanoTime() - t0) / 1_000_000

@@ -9,7 +9,7 @@ record JobArgs(String input, String inputFormat, String output, String outputFor
   static final String USAGE = String.join("\n",
       "usage: ModerationJob --input PATH --output PATH (--text-col COL [--response-col COL] | --conversation-col COL)",
       "       [--policy SPEC] [--taxonomy NAME|FILE.json] [--model default|DIR] [--batch-size N] [--threads N]",
-      "       [--max-input-chars N] [--input-format parquet|jsonl] [--output-format parquet|jsonl] [--master URL]",
+      "       [--max-input-chars N] [--timeout-seconds N] [--input-format parquet|jsonl] [--output-format parquet|jsonl] [--master URL]",
       "       [--overwrite]",
       "  formats follow the extension (.parquet, .jsonl/.json/.ndjson) unless given; the output is a folder,",
       "  per-category counts go to OUTPUT.counts.json; without --master and spark.master, runs on local[*]");
@@ -59,6 +59,7 @@ record JobArgs(String input, String inputFormat, String output, String outputFor
         case "--batch-size" -> spec.batchSize(integer(v, k));
         case "--threads" -> spec.threadsPerExecutor(integer(v, k));
         case "--max-input-chars" -> spec.maxInputChars(integer(v, k));
+        case "--timeout-seconds" -> spec.timeoutSeconds(integer(v, k));
         case "--master" -> master = v;
         default -> throw new IllegalArgumentException("unknown option '" + k + "'");
       }

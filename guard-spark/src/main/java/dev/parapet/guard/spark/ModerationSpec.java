@@ -39,6 +39,7 @@ public final class ModerationSpec implements Serializable {
   private final int batchSize;
   private final int threadsPerExecutor;
   private final int maxInputChars;
+  private final long timeoutSeconds;
 
   private ModerationSpec(Builder b) {
     this.textColumn = b.textColumn;
@@ -50,6 +51,7 @@ public final class ModerationSpec implements Serializable {
     this.batchSize = b.batchSize;
     this.threadsPerExecutor = b.threadsPerExecutor;
     this.maxInputChars = b.maxInputChars;
+    this.timeoutSeconds = b.timeoutSeconds;
   }
 
   public static Builder builder() {
@@ -114,6 +116,11 @@ public final class ModerationSpec implements Serializable {
     return maxInputChars;
   }
 
+  /** The per-check budget in seconds on the executors; 0 = the Guard's default (30 s); a check over it fails closed. */
+  public long timeoutSeconds() {
+    return timeoutSeconds;
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder();
     b.textColumn = textColumn;
@@ -125,6 +132,7 @@ public final class ModerationSpec implements Serializable {
     b.batchSize = batchSize;
     b.threadsPerExecutor = threadsPerExecutor;
     b.maxInputChars = maxInputChars;
+    b.timeoutSeconds = timeoutSeconds;
     return b;
   }
 
@@ -134,18 +142,18 @@ public final class ModerationSpec implements Serializable {
         && Objects.equals(responseColumn, s.responseColumn) && Objects.equals(conversationColumn, s.conversationColumn)
         && policy.equals(s.policy) && Objects.equals(taxonomy, s.taxonomy) && model.equals(s.model)
         && batchSize == s.batchSize && threadsPerExecutor == s.threadsPerExecutor
-        && maxInputChars == s.maxInputChars;
+        && maxInputChars == s.maxInputChars && timeoutSeconds == s.timeoutSeconds;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(textColumn, responseColumn, conversationColumn, policy, taxonomy, model, batchSize,
-        threadsPerExecutor, maxInputChars);
+        threadsPerExecutor, maxInputChars, timeoutSeconds);
   }
 
   /** The settings that decide the Guard (not the columns): equal keys share a Guard on an executor. */
   GuardKey guardKey() {
-    return new GuardKey(policy, taxonomy, model, threadsPerExecutor, maxInputChars);
+    return new GuardKey(policy, taxonomy, model, threadsPerExecutor, maxInputChars, timeoutSeconds);
   }
 
   @Override
@@ -154,11 +162,12 @@ public final class ModerationSpec implements Serializable {
         : "text=" + textColumn + (responseColumn != null ? ", response=" + responseColumn : ""))
         + ", policy=" + policy + (taxonomy != null ? ", taxonomy=" + taxonomy : "") + ", model=" + model
         + ", batchSize=" + batchSize + ", threads=" + threadsPerExecutor
-        + (maxInputChars > 0 ? ", maxInputChars=" + maxInputChars : "") + "}";
+        + (maxInputChars > 0 ? ", maxInputChars=" + maxInputChars : "")
+        + (timeoutSeconds > 0 ? ", timeoutSeconds=" + timeoutSeconds : "") + "}";
   }
 
   /** The part of a spec that decides which Guard an executor builds. */
-  record GuardKey(String policy, String taxonomy, String model, int threads, int maxInputChars)
+  record GuardKey(String policy, String taxonomy, String model, int threads, int maxInputChars, long timeoutSeconds)
       implements Serializable {}
 
   /** Builds a {@link ModerationSpec}. Each setter checks its argument; {@link #build()} checks combinations. */
@@ -172,6 +181,7 @@ public final class ModerationSpec implements Serializable {
     private int batchSize = DEFAULT_BATCH_SIZE;
     private int threadsPerExecutor;
     private int maxInputChars;
+    private long timeoutSeconds;
 
     private Builder() {}
 
@@ -246,6 +256,20 @@ public final class ModerationSpec implements Serializable {
             + chars);
       }
       this.maxInputChars = chars;
+      return this;
+    }
+
+    /**
+     * The per-check budget on the executors, in seconds; 0 = the Guard's default (30 s). A check over it is a
+     * TIMEOUT failure and fails closed (the row's failure column says so). Raise it together with
+     * {@link #maxInputChars} for long documents, or on busy executors.
+     */
+    public Builder timeoutSeconds(long seconds) {
+      if (seconds < 0 || seconds > 86_400) {
+        throw new IllegalArgumentException("timeoutSeconds must be 0 (the Guard's default) or in [1, 86400], was "
+            + seconds);
+      }
+      this.timeoutSeconds = seconds;
       return this;
     }
 

@@ -135,9 +135,11 @@ class ModerateDefaultModelTest {
     // it (120,000 chars, not the megabyte: reading all of that would cost minutes of CPU here)
     String longer = big.substring(big.length() - 120_000);
     Row r = ParapetSpark.moderate(SparkTests.prompts(List.of(longer, "hello"), 1),
-        spec().maxInputChars(150_000).build()).orderBy("id").collectAsList().get(0);
+        spec().maxInputChars(150_000).timeoutSeconds(600).build()).orderBy("id").collectAsList().get(0);
+    // a budget far above the cost, so a busy machine cannot turn the comparison into a TIMEOUT row
     assertTrue(r.isNullAt(7), () -> r.getString(7));
-    try (Guard whole = Guard.builder().policy(PolicySpec.parse(POLICY)).maxInputChars(150_000).build()) {
+    try (Guard whole = Guard.builder().policy(PolicySpec.parse(POLICY)).maxInputChars(150_000)
+        .timeout(java.time.Duration.ofSeconds(600)).build()) {
       assertSame(whole.checkPrompt(longer), r);
     }
   }

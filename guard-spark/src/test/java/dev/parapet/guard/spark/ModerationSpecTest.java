@@ -15,7 +15,7 @@ class ModerationSpecTest {
   @Test
   void spec_serializesSmall_andRoundTrips() throws Exception {
     ModerationSpec spec = ModerationSpec.builder().textColumn("prompt").responseColumn("answer")
-        .policy("default=block@0.5, S6=flag@0.7").taxonomy("llama-guard-3").batchSize(64).threadsPerExecutor(2).maxInputChars(500_000).build();
+        .policy("default=block@0.5, S6=flag@0.7").taxonomy("llama-guard-3").batchSize(64).threadsPerExecutor(2).maxInputChars(500_000).timeoutSeconds(120).build();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
       o.writeObject(spec);
@@ -28,6 +28,7 @@ class ModerationSpecTest {
       assertEquals(Optional.of("answer"), back.responseColumn());
       assertEquals("default", back.model());
       assertEquals(500_000, back.maxInputChars());
+      assertEquals(120, back.timeoutSeconds());
       assertEquals(spec.guardKey(), back.guardKey());
     }
   }
@@ -41,6 +42,8 @@ class ModerationSpecTest {
     assertThrows(IllegalArgumentException.class, () -> b.textColumn(" "));
     assertEquals("maxInputChars must be 0 (the Guard's default) or in [2, 100000000], was 1",
         assertThrows(IllegalArgumentException.class, () -> b.maxInputChars(1)).getMessage());
+    assertEquals("timeoutSeconds must be 0 (the Guard's default) or in [1, 86400], was -1",
+        assertThrows(IllegalArgumentException.class, () -> b.timeoutSeconds(-1)).getMessage());
     assertTrue(ModerationSpec.builder().textColumn("p").maxInputChars(0).build().toString().endsWith("threads=0}"));
     assertTrue(assertThrows(IllegalStateException.class, b::build).getMessage().startsWith("set textColumn"));
     assertThrows(IllegalStateException.class, () -> ModerationSpec.builder().textColumn("a").conversationColumn("c").build());
