@@ -83,7 +83,7 @@ final class DefaultGuard implements Guard {
     this.listeners = new Listeners(s.listeners());
     this.normalizer = new TextNormalizer(s.maxInputChars());
     this.verdicts = new VerdictFactory(info.id(), taxonomy, effectiveTaxonomy, policy, s.ticker());
-    this.runner = new TimedRunner(s.executor(), s.timeout());
+    this.runner = new TimedRunner(s.executor(), s.timeout(), s.timer());
     this.state = new GuardState(info.id(), s.classifierOwnerClosed());
   }
 

@@ -208,6 +208,7 @@ public interface Guard extends AutoCloseable {
     private int maxInputChars = DEFAULT_MAX_INPUT_CHARS;
     private StreamOptions streamOptions = StreamOptions.defaults();
     private TextViews textViews = TextViews.defaults();
+    private GuardTimer timer = GuardTimer.system();
 
     Builder() {}
 
@@ -229,13 +230,23 @@ public interface Guard extends AutoCloseable {
       maxInputChars = s.maxInputChars();
       streamOptions = s.streamOptions();
       textViews = s.textViews();
+      timer = s.timer();
     }
 
     /** What this builder was told, as one immutable value. */
     GuardSettings settings() {
       return new GuardSettings(classifier, ownsClassifier, classifierOwnerClosed, taxonomy, policy, cacheEnabled,
           cacheMaximumSize, cacheExpireAfterWrite, sharedCache, executor, timeout, listeners, ticker, maxInputChars,
-          streamOptions, textViews);
+          streamOptions, textViews, timer);
+    }
+
+    /**
+     * The time source of timeouts (package-private test seam): a test's manual clock drives them instead of wall
+     * time. Pass the same clock to {@link #ticker} so that latencies and timeouts read one time.
+     */
+    Builder timer(GuardTimer timer) {
+      this.timer = requireNonNull(timer, "timer");
+      return this;
     }
 
     /** Which obfuscation-undoing views of the judged text are scored too (max per category); all on by default. */

@@ -18,6 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code sharedCache} (a new cache), {@code executor} (a pool of the guard's own), {@code timeout} (no limit),
  * {@code classifierOwnerClosed} (the classifier is not borrowed from another guard).
  *
+ * @param timer the time source of timeouts (tests: a manual clock)
+ *
  * @param ownsClassifier whether the guard closes the classifier on close()
  * @param classifierOwnerClosed the closed flag of the guard that owns a classifier borrowed through newBuilder()
  * @param cacheEnabled false for noCache()
@@ -26,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 record GuardSettings(Classifier classifier, boolean ownsClassifier, AtomicBoolean classifierOwnerClosed,
     Taxonomy taxonomy, Policy policy, boolean cacheEnabled, long cacheMaximumSize, Duration cacheExpireAfterWrite,
     ScoreCache sharedCache, Executor executor, Duration timeout, List<GuardListener> listeners, Ticker ticker,
-    int maxInputChars, StreamOptions streamOptions, TextViews textViews) {
+    int maxInputChars, StreamOptions streamOptions, TextViews textViews, GuardTimer timer) {
 
   GuardSettings {
     listeners = List.copyOf(listeners);
@@ -39,13 +41,13 @@ record GuardSettings(Classifier classifier, boolean ownsClassifier, AtomicBoolea
   GuardSettings derived(Classifier shared, AtomicBoolean ownerClosed, ScoreCache cache, Executor sharedExecutor) {
     return new GuardSettings(shared, false, ownerClosed, taxonomy, policy, cache != null, cacheMaximumSize,
         cacheExpireAfterWrite, cache, sharedExecutor, timeout, listeners, ticker, maxInputChars, streamOptions,
-        textViews);
+        textViews, timer);
   }
 
   /** These settings with the classifier the guard actually uses (the default provider's when none was set). */
   GuardSettings withClassifier(Classifier used, boolean owned) {
     return new GuardSettings(used, owned, classifierOwnerClosed, taxonomy, policy, cacheEnabled, cacheMaximumSize,
         cacheExpireAfterWrite, sharedCache, executor, timeout, listeners, ticker, maxInputChars, streamOptions,
-        textViews);
+        textViews, timer);
   }
 }

@@ -129,7 +129,8 @@ final class ScoreCache {
       SingleFlight.Flight flight = seat.flight;
       Attempt<Scores> a;
       if (!seat.leader) {
-        a = seat.await(own, waiting ? runner.timeout() : null); // async checks: their own timer cancels `own`
+        // async checks: their own timer cancels `own`
+        a = seat.await(own, waiting ? runner.timeout() : null, runner.timer());
       } else {
         Scores raced = cache.asMap().get(key); // a leader may have cached it just after our miss (no stats)
         if (raced != null) {
@@ -160,7 +161,7 @@ final class ScoreCache {
       flights.finish(key, flight, closedNow);
       return closedNow;
     }
-    return seat.await(own, runner.timeout());
+    return seat.await(own, runner.timeout(), runner.timer());
   }
 
   private Attempt<Scores> leadHere(Key key, SingleFlight.Seat seat, Callable<Scores> work, Cancellation own) {

@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -98,12 +97,12 @@ final class SingleFlight {
      * cancellation) fires. A timeout, an interrupt (re-asserted) or {@code own} firing leaves the flight and gives
      * TIMEOUT or CANCELLED; the others keep waiting.
      */
-    Attempt<Scores> await(Cancellation own, Duration limit) {
+    Attempt<Scores> await(Cancellation own, Duration limit, GuardTimer timer) {
       CompletableFuture<Attempt<Scores>> mine = new CompletableFuture<>();
       flight.outcome.whenComplete((a, e) -> mine.complete(a));
       try (Cancellation.Registration r = own.onCancel(() -> mine.complete(Attempt.failed(Failure.Kind.CANCELLED,
           new CancellationException("the check was cancelled while its classification ran"))))) {
-        Attempt<Scores> a = limit == null ? mine.get() : mine.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+        Attempt<Scores> a = limit == null ? mine.get() : timer.await(mine, limit);
         if (!flight.outcome.isDone() || flight.outcome.getNow(null) != a) {
           leave();
         }

@@ -35,9 +35,12 @@ final class TimedRunner {
   private final Duration timeout;
   /** Work in progress, cancelled and awaited by close() before the classifier is freed. */
   private final InFlight inFlight = new InFlight();
+  /** Measures the timeout: waits of sync checks, timers of async ones. */
+  private final GuardTimer timer;
 
   /** A runner on {@code executor} (not owned), or on a pool of its own when it is null. */
-  TimedRunner(Executor executor, Duration timeout) {
+  TimedRunner(Executor executor, Duration timeout, GuardTimer timer) {
+    this.timer = timer;
     if (executor != null) {
       this.executor = executor;
       this.ownedPool = null;
@@ -68,6 +71,10 @@ final class TimedRunner {
     return timeout;
   }
 
+  GuardTimer timer() {
+    return timer;
+  }
+
   /** The user's executor, to share with a derived guard; null when the pool is our own (never shared). */
   Executor sharableExecutor() {
     return ownedPool != null ? null : executor;
@@ -95,7 +102,7 @@ final class TimedRunner {
       return Attempt.failed(Failure.Kind.CANCELLED, e);
     }
     try {
-      T value = timeout == null ? task.get() : task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      T value = timeout == null ? task.get() : timer.await(task, timeout);
       return Attempt.of(value);
     } catch (TimeoutException e) {
       cancel.cancel();
@@ -248,7 +255,7 @@ final class TimedRunner {
       return result;
     }
     if (timeout != null) {
-      CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
+      timer.schedule(timeout, () -> {
         if (!result.isDone() && done.compareAndSet(false, true)) {
           cancel.cancel();
           task.cancel(true);

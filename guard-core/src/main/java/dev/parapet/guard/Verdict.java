@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parapet.guard.policy.Action;
+import dev.parapet.guard.policy.FailureMode;
 import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.spi.Scores;
 import java.time.Duration;
@@ -22,6 +24,8 @@ import java.util.Optional;
  */
 public final class Verdict {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The note of a streamed response stopped for its length (a BLOCK without triggered rule or failure). */
+  static final String RESPONSE_TOO_LONG = "response-too-long: ";
 
   private final Decision decision;
   private final Target target;
@@ -272,8 +276,55 @@ public final class Verdict {
       return this;
     }
 
+    /**
+     * Builds the verdict, refusing one that contradicts itself, so that code reading a verdict can trust it:
+     *
+     * <ul>
+     *   <li>the decision is never milder than the most severe triggered rule ({@code Decision.of(action)});
+     *   <li>a decision more severe than its triggered rules (a FLAG with none, a BLOCK without a BLOCK rule) is
+     *       only a BLOCK caused by a failure under fail-closed or by a {@code "response-too-long: ..."} note;
+     *   <li>a failure under fail-closed ({@link FailureMode#CLOSED}) always blocks;
+     *   <li>{@code cached} needs scores (the cache holds scores).
+     * </ul>
+     *
+     * @throws IllegalStateException naming the rule the settings break
+     */
     public Verdict build() {
+      if (decision == null) {
+        throw new IllegalStateException("decision is not set; call decision(ALLOW|FLAG|BLOCK)");
+      }
+      Action most = Action.ALLOW;
+      for (Triggered t : triggered) {
+        most = t.action().compareTo(most) > 0 ? t.action() : most;
+      }
+      Decision fired = Decision.of(most);
+      boolean failClosed = failure.map(f -> f.appliedMode() == FailureMode.CLOSED).orElse(false);
+      if (decision.compareTo(fired) < 0) {
+        throw new IllegalStateException("decision " + decision + " is milder than its triggered rules (" + fired
+            + "): " + triggered + "; use decision(" + fired + ")");
+      }
+      if (decision != fired && !(decision == Decision.BLOCK && (failClosed || stoppedForLength()))) {
+        throw new IllegalStateException("decision " + decision + " has no cause: add the triggered rule that "
+            + "decides it, or, for BLOCK, a failure under fail-closed; triggered: " + triggered + ", failure: "
+            + failure.map(Failure::toString).orElse("none"));
+      }
+      if (failClosed && decision != Decision.BLOCK) {
+        throw new IllegalStateException("a failure under fail-closed blocks, but decision is " + decision
+            + ": use decision(BLOCK) or a failure with FailureMode.OPEN");
+      }
+      if (cached && scores.isEmpty()) {
+        throw new IllegalStateException("cached(true) needs scores: the cache holds a classifier's scores");
+      }
       return new Verdict(this);
+    }
+
+    private boolean stoppedForLength() {
+      for (String n : notes) {
+        if (n.startsWith(RESPONSE_TOO_LONG)) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 }

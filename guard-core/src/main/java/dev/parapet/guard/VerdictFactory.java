@@ -116,7 +116,7 @@ final class VerdictFactory {
   Verdict responseTooLong(long responseChars, int maxResponseChars) {
     return Verdict.builder().target(Target.RESPONSE).classifierId(classifierId).taxonomyHash(effectiveTaxonomyHash)
         .decision(Decision.BLOCK)
-        .notes(List.of("response-too-long: " + responseChars + " chars > maxResponseChars " + maxResponseChars))
+        .notes(List.of(Verdict.RESPONSE_TOO_LONG + responseChars + " chars > maxResponseChars " + maxResponseChars))
         .build();
   }
 

@@ -40,7 +40,11 @@ class GuardConcurrencyTest {
 
   @Test
   void eightThreadsTimes200Checks_cacheAsyncTimeoutsAndStreams_consistentAndComplete() throws Exception {
-    ScriptedClassifier c = GuardTest.scripted().build();
+    // Timeouts run on a manual clock: a "slow" classification advances it by 50 ms per step until cancelled, so it
+    // always uses up the 150 ms budget and times out, however fast or loaded the machine is; a waiting check moves
+    // it by 1 ms per poll, so queued checks still reach their timeouts (async followers of a slow run included).
+    ManualClock clock = new ManualClock(Duration.ofMillis(1));
+    ScriptedClassifier c = GuardTest.scripted().onSleepTick(() -> clock.advance(Duration.ofMillis(50))).build();
     AtomicInteger started = new AtomicInteger();
     AtomicInteger finished = new AtomicInteger();
     GuardListener counting = new GuardListener() {
@@ -56,8 +60,8 @@ class GuardConcurrencyTest {
     };
     Map<String, Integer> failures = new ConcurrentHashMap<>();
     ExecutorService threads = Executors.newFixedThreadPool(8);
-    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofMillis(150)).cache(5)
-        .listener(counting).build()) {
+    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofMillis(150)).ticker(clock).timer(clock)
+        .cache(5).listener(counting).build()) {
       CountDownLatch go = new CountDownLatch(1);
       List<Future<Integer>> workers = new ArrayList<>();
       for (int t = 0; t < 8; t++) {

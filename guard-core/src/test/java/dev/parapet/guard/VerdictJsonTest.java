@@ -54,6 +54,7 @@ class VerdictJsonTest {
   @Test
   void toBuilder_copiesEveryField() {
     Verdict v = Verdict.builder().decision(Decision.FLAG).scores(Scores.of(0.4)).cached(true)
+        .triggered(List.of(new Triggered("unsafe", "Unsafe (overall score)", 0.4, 0.3, Action.FLAG)))
         .notes(List.of("n")).build();
     assertEquals(v.toJson(), v.toBuilder().build().toJson());
   }

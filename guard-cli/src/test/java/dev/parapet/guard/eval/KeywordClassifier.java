@@ -2,6 +2,8 @@ package dev.parapet.guard.eval;
 
 import dev.parapet.guard.Decision;
 import dev.parapet.guard.Verdict;
+import dev.parapet.guard.policy.Action;
+import dev.parapet.guard.policy.Triggered;
 import dev.parapet.guard.spi.Capability;
 import dev.parapet.guard.spi.ClassificationRequest;
 import dev.parapet.guard.spi.Classifier;
@@ -11,6 +13,7 @@ import dev.parapet.guard.taxonomy.Taxonomies;
 import dev.parapet.guard.taxonomy.Taxonomy;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -68,7 +71,12 @@ public final class KeywordClassifier implements Classifier {
   /** A verdict for a text as a block@threshold policy would decide it, with a made-up latency. */
   public static Verdict verdict(String text, double threshold, long latencyMicros) {
     Scores s = score(text, Taxonomies.llamaGuard3());
-    return Verdict.builder().decision(s.unsafe() >= threshold ? Decision.BLOCK : Decision.ALLOW).scores(s)
+    boolean blocked = s.unsafe() >= threshold;
+    // A consistent verdict: a BLOCK names the rule that fired (Verdict.builder() refuses one without a cause).
+    List<Triggered> fired = blocked
+        ? List.of(new Triggered("unsafe", "Unsafe (overall score)", s.unsafe(), threshold, Action.BLOCK))
+        : List.of();
+    return Verdict.builder().decision(blocked ? Decision.BLOCK : Decision.ALLOW).scores(s).triggered(fired)
         .classifierId("keyword-fake").taxonomyHash("test").latency(Duration.ofNanos(latencyMicros * 1000))
         .build();
   }

@@ -115,12 +115,7 @@ public final class StreamGuard {
         }
         outstanding.decrementAndGet();
         try {
-          StreamDecision d = session.onToken(token);
-          if (d instanceof StreamDecision.Stop) {
-            stop((StreamDecision.Stop) d);
-          } else if (!d.released().isEmpty()) {
-            queue.offer(d.released());
-          }
+          stopOrQueue(session.onToken(token));
         } catch (RuntimeException e) {
           fail(e);
         }
@@ -148,12 +143,7 @@ public final class StreamGuard {
           return;
         }
         try {
-          StreamDecision d = session.finish();
-          if (d instanceof StreamDecision.Stop) {
-            stop((StreamDecision.Stop) d);
-          } else if (!d.released().isEmpty()) {
-            queue.offer(d.released());
-          }
+          stopOrQueue(session.finish());
         } catch (RuntimeException e) {
           fail(e);
         } finally {
@@ -162,6 +152,15 @@ public final class StreamGuard {
         upstreamDone = true;
       }
       drain();
+    }
+
+    /** Under lock. A stop ends the stream; otherwise the released text (if any) waits for demand. */
+    private void stopOrQueue(StreamDecision d) {
+      if (d instanceof StreamDecision.Stop) {
+        stop((StreamDecision.Stop) d);
+      } else if (!d.released().isEmpty()) {
+        queue.offer(d.released());
+      }
     }
 
     /** Under lock. */
