@@ -427,7 +427,7 @@ public interface Guard extends AutoCloseable {
       if (modelDir == null) {
         return DefaultGuard.create(settings());
       }
-      Classifier loaded = ModelFolders.load(modelDir, modelOptions);
+      Classifier loaded = ClassifierProvider.forModelFolder(modelDir, modelOptions);
       try {
         return DefaultGuard.create(settings().withClassifier(loaded, true));
       } catch (RuntimeException | Error e) {

@@ -25,4 +25,19 @@ public interface ClassifierProvider {
    *     rejected with a message that lists the known ones
    */
   Classifier create(Map<String, String> options);
+
+  /**
+   * Loads an exported model folder with the provider whose {@link #name()} is the {@code family} of the folder's
+   * {@code parapet-model.json} (found through {@link java.util.ServiceLoader}), passing the folder as its
+   * {@code model} option. {@code Guard.Builder.model(Path)} uses this; so can code that needs the classifier
+   * itself.
+   *
+   * @param options provider options besides {@code model} (for the decoders: {@code device}, {@code threads},
+   *     {@code category-mode})
+   * @throws dev.parapet.guard.ModelLoadException when the folder or its manifest cannot be read, or no provider
+   *     serves its family (the message lists the ones available)
+   */
+  static Classifier forModelFolder(java.nio.file.Path dir, Map<String, String> options) {
+    return ModelFolderLoader.load(dir, options);
+  }
 }

@@ -43,22 +43,7 @@ public final class ModelFolders {
     if (!Files.isDirectory(dir)) {
       throw new ModelLoadException(dir + ": not a directory; point at the folder with " + ModelManifest.FILE_NAME);
     }
-    String family = ModelManifest.read(dir).family();
-    List<String> known = new ArrayList<>();
-    try {
-      for (ClassifierProvider p : ServiceLoader.load(ClassifierProvider.class)) {
-        if (p.name().equals(family)) {
-          Map<String, String> o = new HashMap<>(options);
-          o.put("model", dir.toString());
-          return requireNonNull(p.create(Map.copyOf(o)), "provider " + p.name() + " returned null");
-        }
-        known.add(p.name());
-      }
-    } catch (ServiceConfigurationError e) {
-      throw new ModelLoadException("loading ClassifierProvider services failed: " + e.getMessage(), e);
-    }
-    throw new ModelLoadException(dir.resolve(ModelManifest.FILE_NAME) + ": no classifier provider for family '"
-        + family + "' on the classpath (available: " + known + ")" + ("parapet-encoder".equals(family)
-            ? "; the embedded default model needs no folder: use Guard.builder().build()" : ""));
+    ModelManifest.read(dir); // the manifest's own checks and messages, before any provider runs
+    return ClassifierProvider.forModelFolder(dir, options);
   }
 }

@@ -1,10 +1,9 @@
-package dev.parapet.guard;
+package dev.parapet.guard.spi;
 
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.parapet.guard.spi.Classifier;
-import dev.parapet.guard.spi.ClassifierProvider;
+import dev.parapet.guard.ModelLoadException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,16 +13,22 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
-/**
- * {@link Guard.Builder#model(Path)}: an exported model folder is loaded by the {@link ClassifierProvider} named by
- * its {@code parapet-model.json}'s {@code family}, with the folder as the provider's {@code model} option.
- */
-final class ModelFolders {
-  private static final System.Logger LOG = System.getLogger(Guard.class.getName());
+/** {@link ClassifierProvider#forModelFolder}: the one place that maps a folder's manifest family to a provider. */
+final class ModelFolderLoader {
+  private static final System.Logger LOG = System.getLogger(ClassifierProvider.class.getName());
 
-  private ModelFolders() {}
+  private ModelFolderLoader() {}
 
   static Classifier load(Path dir, Map<String, String> options) {
+    requireNonNull(dir, "dir");
+    requireNonNull(options, "options");
+    if (options.containsKey("model")) {
+      throw new IllegalArgumentException("options must not set 'model' (the folder is the dir argument): " + options);
+    }
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      throw new ModelLoadException(dir + ": not a directory; point at the exported folder with its"
+          + " parapet-model.json");
+    }
     Path manifest = dir.resolve("parapet-model.json");
     String family;
     try {
@@ -52,6 +57,8 @@ final class ModelFolders {
       throw new ModelLoadException("loading ClassifierProvider services failed: " + e.getMessage(), e);
     }
     throw new ModelLoadException(manifest + ": no classifier provider for family '" + family + "' on the"
-        + " classpath (available: " + seen + "); decoder families need dev.parapet:guard-onnx");
+        + " classpath (available: " + seen + "); decoder families need dev.parapet:guard-onnx"
+        + ("parapet-encoder".equals(family) ? "; the embedded default model needs no folder: use"
+            + " Guard.builder().build()" : ""));
   }
 }
