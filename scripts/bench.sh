@@ -115,7 +115,8 @@ if [ "$REAL" = 1 ]; then
     # shellcheck disable=SC2086
     "$JAVA" $REAL_JVM -cp "$JAR" dev.parapet.guard.bench.DecoderModels "$SHAPE" 2>&1 | grep -v SLF4J \
       | tee "$OUT/real-write-$SHAPE.log" >&2
-    RCOMMON=(-f 1 -t 1 -jvmArgsAppend "$REAL_JVM" -prof gc -p "decoder=$SHAPE")
+    # -to: JMH's iteration timeout includes the per-iteration setup, which streams L tokens (minutes per cell)
+    RCOMMON=(-f 1 -t 1 -to 40m -jvmArgsAppend "$REAL_JVM" -prof gc -p "decoder=$SHAPE")
     echo "bench.sh: real shape $SHAPE ($MODE): streaming at L = $LENGTHS" >&2
     "$JAVA" -jar "$JAR" 'dev.parapet.guard.bench.StreamingTokenBenchmark.(every32|incremental)$' \
       "${RCOMMON[@]}" -p backend=DECODER -p "responseTokens=$LENGTHS" "${RS_ITER[@]}" \

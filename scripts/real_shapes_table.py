@@ -135,7 +135,7 @@ def main():
     out.append("")
     out.append("| shape | form | whole-text every 32 / ours, per token: means (bests) | FLOP ratio | share reached:"
                " means (bests) | ours per streamed token (default cadence), mean (best) | heap per token |"
-               " prompt check p50, prefix cache on / off | resident (VmHWM) at L = 2,048 |")
+               " prompt check p50, prefix cache on / off | resident (VmHWM of the streaming fork at the largest L run) |")
     out.append("|---|---|---|---|---|---|---|---|---|")
     for s in shapes:
         d = data[s]
@@ -144,6 +144,9 @@ def main():
         o = d["per"].get(("incremental", 1024))
         suffix = next(iter(d["counts"].values()))[3] if d["counts"] else SUFFIX_TOKENS
         cells = ["not run"] * 5
+        if w and not o:
+            cells = [f"ours not measured (whole-text {w[0] / 1000:,.0f} ms per token)", "", "", "not measured",
+                     ""]
         if w and o:
             f = flop_ratio(1024, suffix)
             cells = [f"{w[0] / o[0]:.1f}x ({w[2] / o[2]:.1f}x)", f"{f:.1f}x",
@@ -154,9 +157,9 @@ def main():
                for r in d["prompt"]}
         pc = (f"{p50['true']:,.0f} ms / {p50['false']:,.0f} ms" if p50.get("true") and p50.get("false")
               else "not run")
-        hwm = d["stream_hwm"].get(2048)
+        top = max(d["stream_hwm"]) if d["stream_hwm"] else None
         out.append(f"| {base} | {form} | " + " | ".join(cells) + f" | {pc} | "
-                   + (f"{hwm / 1024:,.0f} MB" if hwm else "not recorded") + " |")
+                   + (f"{d['stream_hwm'][top] / 1024:,.0f} MB at L = {top:,}" if top else "not recorded") + " |")
     out.append("")
     out.append("The FLOP ratio counts the tokens each check pushes through the linear layers (the policy prefix"
                f" is cached in both): head {HEAD_TOKENS} tokens + L + suffix and forced answer {SUFFIX_TOKENS}"
