@@ -162,8 +162,8 @@ public final class Verdict {
         ObjectNode tn = sn.putObject("truncation");
         tn.put("originalLength", t.originalLength());
         tn.put("keptLength", t.keptLength());
-        tn.put("unit", t.unit());
-        tn.put("strategy", t.strategy());
+        tn.put("unit", t.unit().label());
+        tn.put("strategy", t.strategy().label());
       });
     });
     root.put("classifierId", classifierId);

@@ -21,7 +21,7 @@ class VerdictJsonTest {
     Verdict v = Verdict.builder().decision(Decision.BLOCK).target(Target.RESPONSE)
         .triggered(List.of(new Triggered("S9", "Indiscriminate Weapons", 0.9, 0.5, Action.BLOCK)))
         .scores(Scores.builder().unsafe(0.9).category("S9", 0.9)
-            .truncation(new Truncation(900, 512, "tokens", "head+tail")).build())
+            .truncation(new Truncation(900, 512, Truncation.Unit.TOKENS, Truncation.Strategy.HEAD_TAIL)).build())
         .classifierId("scripted@1").taxonomyHash("abcd").latency(Duration.ofMillis(3)).cached(true)
         .notes(List.of("input-truncated: 10 of 20 chars kept (head+tail)")).build();
     JsonNode n = new ObjectMapper().readTree(v.toJson());

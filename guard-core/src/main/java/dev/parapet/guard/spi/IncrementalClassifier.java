@@ -12,7 +12,7 @@ public interface IncrementalClassifier {
    * score covers every token released after it, but not the whole text at once; the guard's final check
    * ({@code StreamingSession.finish()}) then re-checks the whole response with {@link Classifier#classify}.
    */
-  String PARTIAL_SCORE = "windows-touched";
+  Truncation.Strategy PARTIAL_SCORE = Truncation.Strategy.WINDOWS_TOUCHED;
 
   /**
    * Opens a session for the response to {@code request.conversation()}, whose last turn is the user's prompt.

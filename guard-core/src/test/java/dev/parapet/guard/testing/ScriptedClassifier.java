@@ -212,7 +212,7 @@ public final class ScriptedClassifier implements Classifier {
     Truncation truncation = null;
     if (text.length() > maxInputTokens) {
       int half = maxInputTokens / 2;
-      truncation = new Truncation(text.length(), maxInputTokens, "tokens", "head+tail");
+      truncation = new Truncation(text.length(), maxInputTokens, Truncation.Unit.TOKENS, Truncation.Strategy.HEAD_TAIL);
       text = text.substring(0, half) + text.substring(text.length() - (maxInputTokens - half));
     }
     String lower = text.toLowerCase(Locale.ROOT);

@@ -135,7 +135,7 @@ final class DecoderStreamSession implements IncrementalClassifier.Session {
         tail = new long[budget - common];
         System.arraycopy(all, common, tail, 0, head - common);
         System.arraycopy(all, length - end, tail, head - common, end);
-        truncation = new Truncation(contextTokens + length, contextTokens + budget, "tokens", "head+tail");
+        truncation = new Truncation(contextTokens + length, contextTokens + budget, Truncation.Unit.TOKENS, Truncation.Strategy.HEAD_TAIL);
       } else {
         tail = Arrays.copyOfRange(all, common, length);
       }

@@ -134,8 +134,9 @@ final class PromptPreparer {
         judged = headTail(judged, budget - context);
         cut = true;
       }
-      String strategy = dropped && cut ? "drop-oldest-turns+head+tail" : dropped ? "drop-oldest-turns" : "head+tail";
-      truncation = new Truncation(original, context + judged.length, "tokens", strategy);
+      Truncation.Strategy strategy = dropped && cut ? Truncation.Strategy.DROP_OLDEST_TURNS_HEAD_TAIL
+          : dropped ? Truncation.Strategy.DROP_OLDEST_TURNS : Truncation.Strategy.HEAD_TAIL;
+      truncation = new Truncation(original, context + judged.length, Truncation.Unit.TOKENS, strategy);
     }
     groupIds.add(label);
     return new Prepared(plan, target, PromptEncoder.concat(groupIds.toArray(new long[0][])), judged, truncation,

@@ -114,11 +114,11 @@ final class EncoderIncremental implements IncrementalClassifier {
       long read = total - from;
       Truncation t = null;
       if (from > 0) {
-        t = new Truncation(promptTokens + total, promptSegment.length + read, "tokens", PARTIAL_SCORE);
+        t = new Truncation(promptTokens + total, promptSegment.length + read, Truncation.Unit.TOKENS, PARTIAL_SCORE);
       } else if (main.size() > 1) {
-        t = new Truncation(promptTokens + total, promptSegment.length + total, "tokens", "windows-max");
+        t = new Truncation(promptTokens + total, promptSegment.length + total, Truncation.Unit.TOKENS, Truncation.Strategy.WINDOWS_MAX);
       } else if (promptSegment.length < promptTokens) {
-        t = new Truncation(promptTokens + total, promptSegment.length + total, "tokens", "head+tail");
+        t = new Truncation(promptTokens + total, promptSegment.length + total, Truncation.Unit.TOKENS, Truncation.Strategy.HEAD_TAIL);
       }
       Cancellation cancellation = request.cancellation();
       Scores s = scorer.score(List.of(new Scorer.Job(plan, main, custom, t)), cancellation).get(0);

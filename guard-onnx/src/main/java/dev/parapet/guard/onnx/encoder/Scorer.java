@@ -100,7 +100,7 @@ final class Scorer {
 
   Job promptJob(TaxonomyPlan plan, long[] prompt) {
     List<Layout.Seq> rows = model.layout.promptCheck(prompt);
-    Truncation t = rows.size() > 1 ? new Truncation(prompt.length, prompt.length, "tokens", "windows-max") : null;
+    Truncation t = rows.size() > 1 ? new Truncation(prompt.length, prompt.length, Truncation.Unit.TOKENS, Truncation.Strategy.WINDOWS_MAX) : null;
     return new Job(plan, rows, null, t);
   }
 
@@ -112,9 +112,9 @@ final class Scorer {
     long kept = (long) seg.length + response.length;
     Truncation t = null;
     if (rows.size() > 1) {
-      t = new Truncation(original, kept, "tokens", "windows-max");
+      t = new Truncation(original, kept, Truncation.Unit.TOKENS, Truncation.Strategy.WINDOWS_MAX);
     } else if (seg.length < prompt.length) {
-      t = new Truncation(original, kept, "tokens", "head+tail");
+      t = new Truncation(original, kept, Truncation.Unit.TOKENS, Truncation.Strategy.HEAD_TAIL);
     }
     List<Layout.Seq> custom = plan.hasCustom ? layout.promptCheck(response) : null;
     return new Job(plan, rows, custom, t);

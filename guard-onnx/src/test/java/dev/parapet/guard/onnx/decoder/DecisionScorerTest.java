@@ -32,7 +32,7 @@ class DecisionScorerTest {
   void toScores_binaryThenCategory_categoryIsUnsafeTimesConditional() {
     Plan plan = plan(List.of(probe(PromptFormat.Probe.Kind.BINARY, List.of("safe", "unsafe"), 1),
         probe(PromptFormat.Probe.Kind.CATEGORY, List.of("S1", "S2"), -1)), List.of("S1", "S2"));
-    Truncation cut = new Truncation(100, 50, "tokens", "head+tail");
+    Truncation cut = new Truncation(100, 50, Truncation.Unit.TOKENS, Truncation.Strategy.HEAD_TAIL);
     Scores s = DecisionScorer.toScores(plan, new float[][] {{ln(0.25), ln(0.75)}, {ln(0.4), ln(0.6)}}, cut);
     assertEquals(0.75, s.unsafe(), 1e-6);
     assertEquals(0.75 * 0.4, s.category("S1").orElseThrow(), 1e-6);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parapet.guard.spi.Truncation;
 import dev.parapet.guard.Conversation;
 import dev.parapet.guard.ModelLoadException;
 import dev.parapet.guard.Turn;
@@ -199,12 +200,12 @@ class DecoderGuardClassifierTest {
       String longText = "the quick brown fox ".repeat(200);
       Scores s = small.classify(ClassificationRequest.of(Conversation.ofPrompt(longText), small.info().taxonomy()));
       assertTrue(s.truncation().isPresent());
-      assertEquals("head+tail", s.truncation().get().strategy());
-      assertEquals("tokens", s.truncation().get().unit());
+      assertEquals(Truncation.Strategy.HEAD_TAIL, s.truncation().get().strategy());
+      assertEquals(Truncation.Unit.TOKENS, s.truncation().get().unit());
       assertTrue(s.truncation().get().keptLength() < s.truncation().get().originalLength());
       Conversation ctx = Conversation.of(Turn.user(longText), Turn.assistant("ok"), Turn.user("hello"));
       Scores c = small.classify(ClassificationRequest.of(ctx, small.info().taxonomy()));
-      assertEquals("drop-oldest-turns", c.truncation().orElseThrow().strategy());
+      assertEquals(Truncation.Strategy.DROP_OLDEST_TURNS, c.truncation().orElseThrow().strategy());
       Conversation kept = Conversation.of(Turn.assistant("ok"), Turn.user("hello"));
       assertEquals(small.classify(ClassificationRequest.of(kept, small.info().taxonomy())).unsafe(), c.unsafe(), TOL,
           "only the oldest turn (the long one) is dropped");

@@ -146,7 +146,7 @@ class EncoderGuardClassifierTest {
     long[] ids = classifier.model().tokenizer.encodeContent(text);
     int max = classifier.model().config.maxTokens;
     assertTrue(ids.length > 3 * max, "test text must be long: " + ids.length);
-    assertEquals(new Truncation(ids.length, ids.length, "tokens", "windows-max"), s.truncation().orElseThrow());
+    assertEquals(new Truncation(ids.length, ids.length, Truncation.Unit.TOKENS, Truncation.Strategy.WINDOWS_MAX), s.truncation().orElseThrow());
     double best = 0;
     int windows = 0;
     for (int[] w : Layout.windows(ids.length, max - 2)) {
@@ -171,7 +171,7 @@ class EncoderGuardClassifierTest {
     Scores s = classifier.classify(ClassificationRequest.of(Conversation.ofExchange(BENIGN.get(0), r.toString()),
         lg3));
     Truncation t = s.truncation().orElseThrow();
-    assertEquals("windows-max", t.strategy());
+    assertEquals(Truncation.Strategy.WINDOWS_MAX, t.strategy());
     assertEquals(t.originalLength(), t.keptLength()); // short prompt: nothing skipped
   }
 

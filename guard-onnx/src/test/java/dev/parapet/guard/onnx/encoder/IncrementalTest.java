@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parapet.guard.spi.Truncation;
 import dev.parapet.guard.Conversation;
 import dev.parapet.guard.onnx.ContentTokenizer;
 import dev.parapet.guard.spi.ClassificationRequest;
@@ -104,7 +105,7 @@ class IncrementalTest {
           Scores sc = s.score();
           checks++;
           // the first score reads the whole response (windows-max); later ones the windows new text touched
-          assertEquals(checks == 1 ? "windows-max" : IncrementalClassifier.PARTIAL_SCORE,
+          assertEquals(checks == 1 ? Truncation.Strategy.WINDOWS_MAX : IncrementalClassifier.PARTIAL_SCORE,
               sc.truncation().orElseThrow().strategy());
         }
       }

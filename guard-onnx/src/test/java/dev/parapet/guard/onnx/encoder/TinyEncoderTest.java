@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parapet.guard.spi.Truncation;
 import dev.parapet.guard.Conversation;
 import dev.parapet.guard.ModelLoadException;
 import dev.parapet.guard.onnx.OnnxOptions;
@@ -75,7 +76,7 @@ class TinyEncoderTest {
         assertEquals(one.truncation(), batch.get(i).truncation());
       }
       // the long text (26 tokens > 16 - 2) was read in windows
-      assertEquals("windows-max", batch.get(6).truncation().orElseThrow().strategy());
+      assertEquals(Truncation.Strategy.WINDOWS_MAX, batch.get(6).truncation().orElseThrow().strategy());
     }
   }
 
