@@ -743,7 +743,7 @@ class GuardTest {
       for (String s : List.of("", "   ", "\n\t\r", "\u200B\uFEFF", "\u0000\u0007")) {
         Verdict v = g.checkPrompt(s);
         assertTrue(v.isAllowed());
-        assertEquals(List.of("empty-input: not classified"), v.notes());
+        assertEquals(List.of("empty-input: not classified"), v.notes().stream().map(Note::toString).toList());
         assertTrue(v.scores().isEmpty());
       }
       assertTrue(g.checkResponse("pipe bomb", " ").isAllowed(), "an empty response is judged, not its prompt");
@@ -758,7 +758,8 @@ class GuardTest {
       String text = "pipe bomb " + "x".repeat(1_000_000) + " the end";
       Verdict v = g.checkPrompt(text);
       assertTrue(v.isBlocked(), "the head is kept");
-      assertEquals(List.of("input-truncated: 100000 of " + text.length() + " chars kept (head+tail)"), v.notes());
+      assertEquals(List.of("input-truncated: 100000 of " + text.length() + " chars kept (head+tail)"),
+          v.notes().stream().map(Note::toString).toList());
       String seen = c.requests().get(0).conversation().last().text();
       assertEquals(100_000, seen.length());
       assertTrue(seen.endsWith(" the end"));
@@ -770,7 +771,8 @@ class GuardTest {
     try (Guard g = Guard.builder().classifier(scripted().maxInputTokens(100).build()).build()) {
       Verdict v = g.checkPrompt("y".repeat(500));
       assertEquals(500, v.scores().orElseThrow().truncation().orElseThrow().originalLength());
-      assertEquals(List.of("classifier-truncated: 100 of 500 tokens read (head+tail)"), v.notes());
+      assertEquals(List.of("classifier-truncated: 100 of 500 tokens read (head+tail)"),
+          v.notes().stream().map(Note::toString).toList());
     }
   }
 
