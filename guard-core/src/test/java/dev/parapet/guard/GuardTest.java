@@ -331,15 +331,35 @@ class GuardTest {
     }
   }
 
+  /**
+   * The budget of the timeout tests below, on a {@link ManualClock}: five minutes of clock time, which a "slow"
+   * classification uses up in five of its steps (see {@link #slowOnClock}). So the timeout fires because the
+   * clock was moved, never because wall time passed: on wall time the scripted 30 s sleep would end first and
+   * the check would ALLOW.
+   */
+  private static final Duration CLOCK_BUDGET = Duration.ofMinutes(5);
+
+  /** {@link #scripted()} whose "slow" classification moves {@code clock} one minute per step until cancelled. */
+  private static ScriptedClassifier slowOnClock(ManualClock clock) {
+    return scripted().onSleepTick(() -> clock.advance(Duration.ofMinutes(1))).build();
+  }
+
+  /** A guard whose latencies and timeouts read {@code clock}, with the {@link #CLOCK_BUDGET}. */
+  private static Guard.Builder onClock(ScriptedClassifier c, ManualClock clock) {
+    return Guard.builder().classifier(c).ticker(clock).timer(clock).timeout(CLOCK_BUDGET);
+  }
+
   @Test
   void check_timeout_cancelsTheWorkAndFailsClosed() throws Exception {
-    ScriptedClassifier c = scripted().build();
-    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofSeconds(1)).build()) {
+    ManualClock clock = new ManualClock();
+    ScriptedClassifier c = slowOnClock(clock);
+    try (Guard g = onClock(c, clock).build()) {
       Verdict v = g.checkPrompt("a slow question");
       assertTrue(v.isBlocked(), v.toString());
       Failure f = v.failure().orElseThrow();
       assertEquals(Failure.Kind.TIMEOUT, f.kind());
       assertEquals(FailureMode.CLOSED, f.appliedMode());
+      assertTrue(clock.read() >= CLOCK_BUDGET.toNanos(), "timed out on the clock: " + clock.read());
       waitUntil(() -> c.cancellationsObserved() == 1, "the classifier saw the cancellation");
       assertEquals(0, g.cacheStats().estimatedSize());
       assertTrue(g.checkPrompt("fast").isAllowed(), "the guard still works after a timeout");
@@ -347,31 +367,37 @@ class GuardTest {
   }
 
   @Test
-  void check_timeoutFailOpen_allowsWithFailureRecorded() {
-    try (Guard g = Guard.builder().classifier(scripted().build()).timeout(Duration.ofMillis(50))
-        .policy(PolicySpec.parse("onError=open")).build()) {
+  void check_timeoutFailOpen_allowsWithFailureRecorded() throws Exception {
+    ManualClock clock = new ManualClock();
+    ScriptedClassifier c = slowOnClock(clock);
+    try (Guard g = onClock(c, clock).policy(PolicySpec.parse("onError=open")).build()) {
       Verdict v = g.checkPrompt("slow");
       assertTrue(v.isAllowed());
       assertEquals(FailureMode.OPEN, v.failure().orElseThrow().appliedMode());
       assertEquals(Failure.Kind.TIMEOUT, v.failure().orElseThrow().kind());
+      waitUntil(() -> c.cancellationsObserved() == 1, "the classifier saw the cancellation");
     }
   }
 
   @Test
   void checkAsync_timeout_completesWithTimeoutVerdictAndCancelsWork() throws Exception {
-    ScriptedClassifier c = scripted().build();
-    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofMillis(50)).build()) {
+    ManualClock clock = new ManualClock();
+    ScriptedClassifier c = slowOnClock(clock);
+    try (Guard g = onClock(c, clock).build()) {
+      // the async timeout is a task on the clock (GuardTimer.schedule): it runs when a step moves the clock past it
       Verdict v = g.checkAsync(Conversation.ofPrompt("slow")).get(30, TimeUnit.SECONDS);
       assertEquals(Failure.Kind.TIMEOUT, v.failure().orElseThrow().kind());
       assertTrue(v.isBlocked());
+      assertEquals(CLOCK_BUDGET, v.latency(), "an async timeout's latency is the budget it used up");
       waitUntil(() -> c.cancellationsObserved() == 1, "the classifier saw the cancellation");
     }
   }
 
   @Test
   void checkAll_timeout_appliesToTheBatch() throws Exception {
-    ScriptedClassifier c = scripted().build();
-    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofMillis(50)).build()) {
+    ManualClock clock = new ManualClock();
+    ScriptedClassifier c = slowOnClock(clock);
+    try (Guard g = onClock(c, clock).build()) {
       List<Verdict> vs = g.checkAll(List.of(Conversation.ofPrompt("ok"), Conversation.ofPrompt("slow")));
       assertEquals(Failure.Kind.TIMEOUT, vs.get(0).failure().orElseThrow().kind());
       assertEquals(Failure.Kind.TIMEOUT, vs.get(1).failure().orElseThrow().kind());
