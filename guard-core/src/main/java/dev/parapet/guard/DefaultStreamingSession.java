@@ -44,7 +44,7 @@ final class DefaultStreamingSession implements StreamingSession {
   private final Context ctx;
   private final Conversation prompt;
   private final Conversation normalizedPrompt;
-  private final List<String> promptNotes;
+  private final List<Note> promptNotes;
   private final StreamOptions options;
   private final List<String> tokens = new ArrayList<>();
   private final StringBuilder normalized = new StringBuilder();
@@ -254,7 +254,7 @@ final class DefaultStreamingSession implements StreamingSession {
     if (!normalizedHasText) {
       return ctx.verdicts().empty(Target.RESPONSE, promptNotes, t0);
     }
-    List<String> notes = promptNotes;
+    List<Note> notes = promptNotes;
     Attempt<Scores> a = null;
     if (inc != null && normalized.length() > ctx.normalizer().maxInputChars()) {
       // Past the cost cap the whole-text path cuts the response (noted) and the policy's fail mode applies,

@@ -44,15 +44,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>control characters other than {@code \n}, {@code \t}, {@code \r} are removed;
  *   <li>zero-width characters (U+200B-U+200D, U+2060, U+FEFF) are removed;
  *   <li>a turn longer than {@code maxInputChars} (default 100,000) keeps its first and last halves joined by a
- *       newline, and the verdict notes {@code "input-truncated: N of M chars kept (head+tail)"} (never silent;
- *       context turns are noted as {@code "context-truncated: turn i (ROLE): ..."});
+ *       newline, and the verdict notes it, {@link Note.Kind#INPUT_TRUNCATED}
+ *       {@code "input-truncated: N of M chars kept (head+tail)"} (never silent; context turns are noted as
+ *       {@link Note.Kind#CONTEXT_TRUNCATED} {@code "context-truncated: turn i (ROLE): ..."});
  *   <li>when the judged text (the last turn) is empty or whitespace after this, the classifier is not called
- *       and the verdict is ALLOW with the note {@code "empty-input: not classified"}.
+ *       and the verdict is ALLOW with the note {@link Note.Kind#EMPTY_INPUT} {@code "empty-input: not classified"}.
  * </ol>
  *
  * Text that imitates a model's special tokens ({@code <|eot_id|>}) is passed on as plain text; backends must
  * not interpret it (their contract test checks this). The classifier's own token-level truncation is reported
- * in {@link Verdict#scores()} and as a {@code "classifier-truncated: ..."} note.
+ * in {@link Verdict#scores()} and as a {@link Note.Kind#CLASSIFIER_TRUNCATED} {@code "classifier-truncated: ..."}
+ * note. Notes are typed ({@link Note}: code reads {@link Note#kind()}); the strings here are their
+ * {@code toString()}, which is also what {@link Verdict#toJson()} writes.
  *
  * <h2>Failures</h2>
  *

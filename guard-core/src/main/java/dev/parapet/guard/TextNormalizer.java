@@ -9,7 +9,7 @@ import java.util.List;
  * Stateless apart from its limit, so thread-safe.
  */
 final class TextNormalizer {
-  static final String EMPTY_NOTE = "empty-input: not classified";
+  static final Note EMPTY_NOTE = Note.of(Note.Kind.EMPTY_INPUT, "not classified");
 
   private final int maxInputChars;
 
@@ -25,12 +25,12 @@ final class TextNormalizer {
   }
 
   /** A normalized conversation and the notes saying what was changed in ways that matter to the verdict. */
-  record Result(Conversation conversation, List<String> notes, boolean emptyJudgedText) {}
+  record Result(Conversation conversation, List<Note> notes, boolean emptyJudgedText) {}
 
   /** Normalizes every turn, truncates each turn to maxInputChars (head+tail), reports empty judged text. */
   Result normalize(Conversation conversation) {
     List<Turn> turns = conversation.turns();
-    List<String> notes = new ArrayList<>(1);
+    List<Note> notes = new ArrayList<>(1);
     List<Turn> out = new ArrayList<>(turns.size());
     for (int i = 0; i < turns.size(); i++) {
       Turn t = turns.get(i);
@@ -38,8 +38,9 @@ final class TextNormalizer {
       if (text.length() > maxInputChars) {
         String cut = headTail(text, maxInputChars);
         boolean judged = i == turns.size() - 1;
-        notes.add((judged ? "input-truncated: " : "context-truncated: turn " + i + " (" + t.role() + "): ")
-            + cut.length() + " of " + text.length() + " chars kept (head+tail)");
+        String kept = cut.length() + " of " + text.length() + " chars kept (head+tail)";
+        notes.add(judged ? Note.of(Note.Kind.INPUT_TRUNCATED, kept)
+            : Note.of(Note.Kind.CONTEXT_TRUNCATED, "turn " + i + " (" + t.role() + "): " + kept));
         text = cut;
       }
       out.add(t.withText(text));

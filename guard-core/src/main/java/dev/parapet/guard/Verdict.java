@@ -24,8 +24,6 @@ import java.util.Optional;
  */
 public final class Verdict {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** The note of a streamed response stopped for its length (a BLOCK without triggered rule or failure). */
-  static final String RESPONSE_TOO_LONG = "response-too-long: ";
 
   private final Decision decision;
   private final Target target;
@@ -36,7 +34,7 @@ public final class Verdict {
   private final Duration latency;
   private final boolean cached;
   private final Optional<Failure> failure;
-  private final List<String> notes;
+  private final List<Note> notes;
 
   private Verdict(Builder b) {
     this.decision = requireNonNull(b.decision, "decision");
@@ -113,9 +111,23 @@ public final class Verdict {
     return failure;
   }
 
-  /** Documented handling of the input, e.g. {@code "empty-input: not classified"}. */
-  public List<String> notes() {
+  /**
+   * Documented handling of the input, e.g. a {@link Note.Kind#EMPTY_INPUT} note (its {@code toString()} is
+   * {@code "empty-input: not classified"}, as in the JSON).
+   */
+  public List<Note> notes() {
     return notes;
+  }
+
+  /** Whether one of the {@link #notes()} is of {@code kind}. */
+  public boolean hasNote(Note.Kind kind) {
+    requireNonNull(kind, "kind");
+    for (Note n : notes) {
+      if (n.kind() == kind) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public Builder toBuilder() {
@@ -177,7 +189,7 @@ public final class Verdict {
       fn.put("appliedMode", f.appliedMode().name());
     });
     ArrayNode nn = root.putArray("notes");
-    notes.forEach(nn::add);
+    notes.forEach(n -> nn.add(n.toString()));
     return root;
   }
 
@@ -218,7 +230,7 @@ public final class Verdict {
     private Duration latency = Duration.ZERO;
     private boolean cached;
     private Optional<Failure> failure = Optional.empty();
-    private List<String> notes = List.of();
+    private List<Note> notes = List.of();
 
     private Builder() {}
 
@@ -271,7 +283,7 @@ public final class Verdict {
       return this;
     }
 
-    public Builder notes(List<String> n) {
+    public Builder notes(List<Note> n) {
       this.notes = List.copyOf(requireNonNull(n, "notes"));
       return this;
     }
@@ -282,7 +294,7 @@ public final class Verdict {
      * <ul>
      *   <li>the decision is never milder than the most severe triggered rule ({@code Decision.of(action)});
      *   <li>a decision more severe than its triggered rules (a FLAG with none, a BLOCK without a BLOCK rule) is
-     *       only a BLOCK caused by a failure under fail-closed or by a {@code "response-too-long: ..."} note;
+     *       only a BLOCK caused by a failure under fail-closed or by a {@link Note.Kind#RESPONSE_TOO_LONG} note;
      *   <li>a failure under fail-closed ({@link FailureMode#CLOSED}) always blocks;
      *   <li>{@code cached} needs scores (the cache holds scores).
      * </ul>
@@ -319,8 +331,8 @@ public final class Verdict {
     }
 
     private boolean stoppedForLength() {
-      for (String n : notes) {
-        if (n.startsWith(RESPONSE_TOO_LONG)) {
+      for (Note n : notes) {
+        if (n.kind() == Note.Kind.RESPONSE_TOO_LONG) {
           return true;
         }
       }

@@ -40,16 +40,16 @@ final class VerdictFactory {
   }
 
   /** The judged text was empty after normalization: ALLOW, not classified. */
-  Verdict empty(Target target, List<String> inputNotes, long t0) {
-    List<String> notes = new ArrayList<>(inputNotes);
+  Verdict empty(Target target, List<Note> inputNotes, long t0) {
+    List<Note> notes = new ArrayList<>(inputNotes);
     notes.add(TextNormalizer.EMPTY_NOTE);
     return base(target, t0).decision(Decision.ALLOW).notes(notes).build();
   }
 
   /** The policy's verdict on {@code s}; fails (by the failure mode) when the normalizer cut the judged text. */
-  Verdict judged(Target target, List<String> inputNotes, Scores s, boolean cached, long t0) {
+  Verdict judged(Target target, List<Note> inputNotes, Scores s, boolean cached, long t0) {
     List<Triggered> triggered = policy.triggered(s, taxonomy);
-    List<String> notes = inputNotes;
+    List<Note> notes = inputNotes;
     if (!s.notes().isEmpty()) { // the text views' observations (view, language, token-poor)
       notes = new ArrayList<>(inputNotes);
       notes.addAll(s.notes());
@@ -57,8 +57,8 @@ final class VerdictFactory {
     if (s.truncation().isPresent()) {
       var t = s.truncation().get();
       notes = new ArrayList<>(notes);
-      notes.add("classifier-truncated: " + t.keptLength() + " of " + t.originalLength() + " " + t.unit()
-          + " read (" + t.strategy() + ")");
+      notes.add(Note.of(Note.Kind.CLASSIFIER_TRUNCATED, t.keptLength() + " of " + t.originalLength() + " "
+          + t.unit() + " read (" + t.strategy() + ")"));
     }
     // triggered is sorted most severe first
     Decision d = triggered.isEmpty() ? Decision.ALLOW : Decision.of(triggered.get(0).action());
@@ -77,18 +77,18 @@ final class VerdictFactory {
     return v.build();
   }
 
-  /** The normalizer's note when it cut the judged turn (head+tail), else null. */
-  static String judgedTextCut(List<String> notes) {
-    for (String n : notes) {
-      if (n.startsWith("input-truncated: ")) {
-        return n.substring("input-truncated: ".length());
+  /** The detail of the normalizer's note when it cut the judged turn (head+tail), else null. */
+  static String judgedTextCut(List<Note> notes) {
+    for (Note n : notes) {
+      if (n.kind() == Note.Kind.INPUT_TRUNCATED) {
+        return n.detail();
       }
     }
     return null;
   }
 
   /** The check could not be completed: the policy's failure mode decides. */
-  Verdict failed(Target target, List<String> notes, Attempt<?> a, long t0) {
+  Verdict failed(Target target, List<Note> notes, Attempt<?> a, long t0) {
     return failedBuilder(target, notes, a, t0).build();
   }
 
@@ -96,12 +96,12 @@ final class VerdictFactory {
    * An async check whose timeout passed before it answered: a TIMEOUT failure whose latency is the timeout (the
    * budget it used up, whenever the timer thread gets to answer).
    */
-  Verdict timedOut(Target target, List<String> notes, Throwable error, Duration timeout) {
+  Verdict timedOut(Target target, List<Note> notes, Throwable error, Duration timeout) {
     return failedBuilder(target, notes, Attempt.failed(Failure.Kind.TIMEOUT, error), start()).latency(timeout)
         .build();
   }
 
-  private Verdict.Builder failedBuilder(Target target, List<String> notes, Attempt<?> a, long t0) {
+  private Verdict.Builder failedBuilder(Target target, List<Note> notes, Attempt<?> a, long t0) {
     FailureMode mode = policy.failureMode();
     Throwable e = a.error;
     String msg = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
@@ -116,7 +116,8 @@ final class VerdictFactory {
   Verdict responseTooLong(long responseChars, int maxResponseChars) {
     return Verdict.builder().target(Target.RESPONSE).classifierId(classifierId).taxonomyHash(effectiveTaxonomyHash)
         .decision(Decision.BLOCK)
-        .notes(List.of(Verdict.RESPONSE_TOO_LONG + responseChars + " chars > maxResponseChars " + maxResponseChars))
+        .notes(List.of(Note.of(Note.Kind.RESPONSE_TOO_LONG,
+            responseChars + " chars > maxResponseChars " + maxResponseChars)))
         .build();
   }
 

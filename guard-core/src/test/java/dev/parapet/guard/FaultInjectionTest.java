@@ -32,9 +32,12 @@ class FaultInjectionTest {
 
   @Test
   void timeoutDuringAStreamingCheck_stopsWithTimeout_releasesNothingMore_guardStillWorks() {
+    // The budget runs on a manual clock that the slow classification moves one minute per step: the 5-minute
+    // timeout fires because the clock moved (on wall time the 30 s sleep would end first and release the text).
+    ManualClock clock = new ManualClock();
     ScriptedClassifier c = ScriptedClassifier.builder().rule("bomb", "S9", 0.9)
-        .sleepOn("slow", Duration.ofSeconds(30)).build();
-    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofMillis(200)).build()) {
+        .sleepOn("slow", Duration.ofSeconds(30)).onSleepTick(() -> clock.advance(Duration.ofMinutes(1))).build();
+    try (Guard g = Guard.builder().classifier(c).ticker(clock).timer(clock).timeout(Duration.ofMinutes(5)).build()) {
       try (StreamingSession s = g.openStream(PROMPT, every(1))) {
         assertEquals("fine ", s.onToken("fine ").released());
         StreamDecision d = s.onToken("slow");

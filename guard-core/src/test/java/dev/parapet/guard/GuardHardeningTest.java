@@ -160,7 +160,7 @@ class GuardHardeningTest {
       Verdict v = g.checkPrompt(text);
       assertTrue(v.isBlocked(), v.toString());
       assertEquals(Failure.Kind.INPUT_TOO_LONG, v.failure().orElseThrow().kind());
-      assertTrue(v.notes().stream().anyMatch(n -> n.startsWith("input-truncated: ")));
+      assertTrue(v.hasNote(Note.Kind.INPUT_TRUNCATED), v.toString());
       assertTrue(g.checkPrompt("hello").isAllowed(), "short text is unaffected");
     }
   }

@@ -331,15 +331,35 @@ class GuardTest {
     }
   }
 
+  /**
+   * The budget of the timeout tests below, on a {@link ManualClock}: five minutes of clock time, which a "slow"
+   * classification uses up in five of its steps (see {@link #slowOnClock}). So the timeout fires because the
+   * clock was moved, never because wall time passed: on wall time the scripted 30 s sleep would end first and
+   * the check would ALLOW.
+   */
+  private static final Duration CLOCK_BUDGET = Duration.ofMinutes(5);
+
+  /** {@link #scripted()} whose "slow" classification moves {@code clock} one minute per step until cancelled. */
+  private static ScriptedClassifier slowOnClock(ManualClock clock) {
+    return scripted().onSleepTick(() -> clock.advance(Duration.ofMinutes(1))).build();
+  }
+
+  /** A guard whose latencies and timeouts read {@code clock}, with the {@link #CLOCK_BUDGET}. */
+  private static Guard.Builder onClock(ScriptedClassifier c, ManualClock clock) {
+    return Guard.builder().classifier(c).ticker(clock).timer(clock).timeout(CLOCK_BUDGET);
+  }
+
   @Test
   void check_timeout_cancelsTheWorkAndFailsClosed() throws Exception {
-    ScriptedClassifier c = scripted().build();
-    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofSeconds(1)).build()) {
+    ManualClock clock = new ManualClock();
+    ScriptedClassifier c = slowOnClock(clock);
+    try (Guard g = onClock(c, clock).build()) {
       Verdict v = g.checkPrompt("a slow question");
       assertTrue(v.isBlocked(), v.toString());
       Failure f = v.failure().orElseThrow();
       assertEquals(Failure.Kind.TIMEOUT, f.kind());
       assertEquals(FailureMode.CLOSED, f.appliedMode());
+      assertTrue(clock.read() >= CLOCK_BUDGET.toNanos(), "timed out on the clock: " + clock.read());
       waitUntil(() -> c.cancellationsObserved() == 1, "the classifier saw the cancellation");
       assertEquals(0, g.cacheStats().estimatedSize());
       assertTrue(g.checkPrompt("fast").isAllowed(), "the guard still works after a timeout");
@@ -347,31 +367,37 @@ class GuardTest {
   }
 
   @Test
-  void check_timeoutFailOpen_allowsWithFailureRecorded() {
-    try (Guard g = Guard.builder().classifier(scripted().build()).timeout(Duration.ofMillis(50))
-        .policy(PolicySpec.parse("onError=open")).build()) {
+  void check_timeoutFailOpen_allowsWithFailureRecorded() throws Exception {
+    ManualClock clock = new ManualClock();
+    ScriptedClassifier c = slowOnClock(clock);
+    try (Guard g = onClock(c, clock).policy(PolicySpec.parse("onError=open")).build()) {
       Verdict v = g.checkPrompt("slow");
       assertTrue(v.isAllowed());
       assertEquals(FailureMode.OPEN, v.failure().orElseThrow().appliedMode());
       assertEquals(Failure.Kind.TIMEOUT, v.failure().orElseThrow().kind());
+      waitUntil(() -> c.cancellationsObserved() == 1, "the classifier saw the cancellation");
     }
   }
 
   @Test
   void checkAsync_timeout_completesWithTimeoutVerdictAndCancelsWork() throws Exception {
-    ScriptedClassifier c = scripted().build();
-    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofMillis(50)).build()) {
+    ManualClock clock = new ManualClock();
+    ScriptedClassifier c = slowOnClock(clock);
+    try (Guard g = onClock(c, clock).build()) {
+      // the async timeout is a task on the clock (GuardTimer.schedule): it runs when a step moves the clock past it
       Verdict v = g.checkAsync(Conversation.ofPrompt("slow")).get(30, TimeUnit.SECONDS);
       assertEquals(Failure.Kind.TIMEOUT, v.failure().orElseThrow().kind());
       assertTrue(v.isBlocked());
+      assertEquals(CLOCK_BUDGET, v.latency(), "an async timeout's latency is the budget it used up");
       waitUntil(() -> c.cancellationsObserved() == 1, "the classifier saw the cancellation");
     }
   }
 
   @Test
   void checkAll_timeout_appliesToTheBatch() throws Exception {
-    ScriptedClassifier c = scripted().build();
-    try (Guard g = Guard.builder().classifier(c).timeout(Duration.ofMillis(50)).build()) {
+    ManualClock clock = new ManualClock();
+    ScriptedClassifier c = slowOnClock(clock);
+    try (Guard g = onClock(c, clock).build()) {
       List<Verdict> vs = g.checkAll(List.of(Conversation.ofPrompt("ok"), Conversation.ofPrompt("slow")));
       assertEquals(Failure.Kind.TIMEOUT, vs.get(0).failure().orElseThrow().kind());
       assertEquals(Failure.Kind.TIMEOUT, vs.get(1).failure().orElseThrow().kind());
@@ -743,7 +769,7 @@ class GuardTest {
       for (String s : List.of("", "   ", "\n\t\r", "\u200B\uFEFF", "\u0000\u0007")) {
         Verdict v = g.checkPrompt(s);
         assertTrue(v.isAllowed());
-        assertEquals(List.of("empty-input: not classified"), v.notes());
+        assertEquals(List.of("empty-input: not classified"), v.notes().stream().map(Note::toString).toList());
         assertTrue(v.scores().isEmpty());
       }
       assertTrue(g.checkResponse("pipe bomb", " ").isAllowed(), "an empty response is judged, not its prompt");
@@ -758,7 +784,8 @@ class GuardTest {
       String text = "pipe bomb " + "x".repeat(1_000_000) + " the end";
       Verdict v = g.checkPrompt(text);
       assertTrue(v.isBlocked(), "the head is kept");
-      assertEquals(List.of("input-truncated: 100000 of " + text.length() + " chars kept (head+tail)"), v.notes());
+      assertEquals(List.of("input-truncated: 100000 of " + text.length() + " chars kept (head+tail)"),
+          v.notes().stream().map(Note::toString).toList());
       String seen = c.requests().get(0).conversation().last().text();
       assertEquals(100_000, seen.length());
       assertTrue(seen.endsWith(" the end"));
@@ -770,7 +797,8 @@ class GuardTest {
     try (Guard g = Guard.builder().classifier(scripted().maxInputTokens(100).build()).build()) {
       Verdict v = g.checkPrompt("y".repeat(500));
       assertEquals(500, v.scores().orElseThrow().truncation().orElseThrow().originalLength());
-      assertEquals(List.of("classifier-truncated: 100 of 500 tokens read (head+tail)"), v.notes());
+      assertEquals(List.of("classifier-truncated: 100 of 500 tokens read (head+tail)"),
+          v.notes().stream().map(Note::toString).toList());
     }
   }
 

@@ -58,13 +58,15 @@ class TextNormalizerTest {
     assertTrue(kept.startsWith("H".repeat(50)), kept);
     assertTrue(kept.endsWith("T".repeat(49)), kept);
     assertFalse(kept.contains("M"));
-    assertEquals(List.of("input-truncated: 100 of 1200 chars kept (head+tail)"), r.notes());
+    assertEquals(List.of("input-truncated: 100 of 1200 chars kept (head+tail)"),
+        r.notes().stream().map(Note::toString).toList());
   }
 
   @Test
   void normalize_longContextTurn_notedAsContext() {
     TextNormalizer.Result r = n.normalize(Conversation.ofExchange("x".repeat(500), "short"));
-    assertEquals(List.of("context-truncated: turn 0 (USER): 100 of 500 chars kept (head+tail)"), r.notes());
+    assertEquals(List.of("context-truncated: turn 0 (USER): 100 of 500 chars kept (head+tail)"),
+        r.notes().stream().map(Note::toString).toList());
   }
 
   @Test

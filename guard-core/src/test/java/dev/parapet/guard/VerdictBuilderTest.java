@@ -72,7 +72,7 @@ class VerdictBuilderTest {
     assertEquals(Decision.FLAG, Verdict.builder().decision(Decision.FLAG).triggered(List.of(FLAG_S6))
         .failure(OPEN).build().decision());
     assertEquals(Decision.BLOCK, Verdict.builder().decision(Decision.BLOCK)
-        .notes(List.of(Verdict.RESPONSE_TOO_LONG + "9 chars > maxResponseChars 8")).build().decision());
+        .notes(List.of(Note.of(Note.Kind.RESPONSE_TOO_LONG, "9 chars > maxResponseChars 8"))).build().decision());
     assertEquals(Decision.ALLOW, Verdict.builder().decision(Decision.ALLOW).scores(Scores.of(0.1)).cached(true)
         .build().decision());
   }

@@ -23,7 +23,7 @@ class VerdictJsonTest {
         .scores(Scores.builder().unsafe(0.9).category("S9", 0.9)
             .truncation(new Truncation(900, 512, Truncation.Unit.TOKENS, Truncation.Strategy.HEAD_TAIL)).build())
         .classifierId("scripted@1").taxonomyHash("abcd").latency(Duration.ofMillis(3)).cached(true)
-        .notes(List.of("input-truncated: 10 of 20 chars kept (head+tail)")).build();
+        .notes(List.of(Note.parse("input-truncated: 10 of 20 chars kept (head+tail)"))).build();
     JsonNode n = new ObjectMapper().readTree(v.toJson());
     assertEquals("BLOCK", n.get("decision").asText());
     assertEquals("RESPONSE", n.get("target").asText());
@@ -55,7 +55,7 @@ class VerdictJsonTest {
   void toBuilder_copiesEveryField() {
     Verdict v = Verdict.builder().decision(Decision.FLAG).scores(Scores.of(0.4)).cached(true)
         .triggered(List.of(new Triggered("unsafe", "Unsafe (overall score)", 0.4, 0.3, Action.FLAG)))
-        .notes(List.of("n")).build();
+        .notes(List.of(Note.parse("n"))).build();
     assertEquals(v.toJson(), v.toBuilder().build().toJson());
   }
 }

@@ -3,6 +3,7 @@ package dev.parapet.guard.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.parapet.guard.Note;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.testing.TestAssets;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class ViewCostBenchmarkTest {
         Verdict off = bench.off.checkPrompt(p);
         assertEquals(off.decision(), on.decision(), p);
         assertEquals(off.unsafeScore(), on.unsafeScore(), 1e-6, p);
-        assertTrue(on.notes().stream().noneMatch(n -> n.startsWith("view:")), p + ": " + on);
+        assertTrue(!on.hasNote(Note.Kind.VIEW), p + ": " + on);
       }
     } finally {
       bench.close();

@@ -34,9 +34,7 @@ final class EvalStreamCommand implements Callable<Integer> {
 
   @ParentCommand ParapetCommand parent;
 
-  @Option(names = "--tokens-per-step", paramLabel = "N", defaultValue = "1",
-      description = "Word pieces fed per onToken call. Default: ${DEFAULT-VALUE}.")
-  int tokensPerStep;
+  @Mixin TokensPerStepOption steps;
 
   @Mixin DataOptions run;
 
@@ -46,8 +44,9 @@ final class EvalStreamCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (run.threads < 1 || tokensPerStep < 1 || run.limit < 0) {
-      throw new IllegalArgumentException("--threads and --tokens-per-step must be >= 1 and --limit >= 0");
+    int tokensPerStep = steps.value();
+    if (run.threads < 1 || run.limit < 0) {
+      throw new IllegalArgumentException("--threads must be >= 1 and --limit >= 0");
     }
     EvalDataset dataset = run.read();
     EvalCommand.reportMalformed(parent.err(), dataset.malformed());

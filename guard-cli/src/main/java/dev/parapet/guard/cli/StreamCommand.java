@@ -42,9 +42,7 @@ final class StreamCommand implements Callable<Integer> {
   @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the response from FILE (UTF-8).")
   Path file;
 
-  @Option(names = "--tokens-per-step", paramLabel = "N", defaultValue = "1",
-      description = "Word pieces fed per onToken call. Default: ${DEFAULT-VALUE}.")
-  int tokensPerStep;
+  @Mixin TokensPerStepOption steps;
 
   @Option(names = {"-v", "--verbose"}, description = "Show every step, not only those that release text or stop.")
   boolean verbose;
@@ -59,7 +57,7 @@ final class StreamCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     String text = readResponse();
-    List<String> pieces = TokenSplitter.steps(text, tokensPerStep);
+    List<String> pieces = TokenSplitter.steps(text, steps.value());
     StreamOptions options = streamSettings.toOptions();
     try (Engine engine = parent.open(model.toEngineOptions())) {
       PrintWriter out = parent.out();
@@ -172,9 +170,7 @@ final class StreamCommand implements Callable<Integer> {
     if (file != null && response != null) {
       throw new IllegalArgumentException("give either RESPONSE or --file, not both");
     }
-    if (tokensPerStep < 1) {
-      throw new IllegalArgumentException("--tokens-per-step must be >= 1, was " + tokensPerStep);
-    }
+    steps.value(); // checked before the response is read
     if (file != null) {
       if (!Files.isRegularFile(file)) {
         throw new NoSuchFileException(file.toString(), null, "no such response file; check the --file path");

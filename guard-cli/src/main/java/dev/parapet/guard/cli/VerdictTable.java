@@ -3,6 +3,7 @@ package dev.parapet.guard.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parapet.guard.Note;
 import dev.parapet.guard.Target;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.taxonomy.Category;
@@ -69,7 +70,7 @@ final class VerdictTable {
       v.failure().ifPresent(f -> out.println("  note: #" + (idx + 1) + " classifier failed ("
           + f.kind() + ": " + f.message() + "); fail-" + f.appliedMode().name().toLowerCase(Locale.ROOT)
           + " decided " + v.decision()));
-      for (String n : v.notes()) {
+      for (Note n : v.notes()) {
         out.println("  note: #" + (i + 1) + " " + n);
       }
     }

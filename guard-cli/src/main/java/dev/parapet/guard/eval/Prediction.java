@@ -3,9 +3,11 @@ package dev.parapet.guard.eval;
 import static java.util.Objects.requireNonNull;
 
 import dev.parapet.guard.Decision;
+import dev.parapet.guard.Note;
 import dev.parapet.guard.Verdict;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * What the guard said about one {@link EvalRecord}. Immutable.
@@ -37,7 +39,8 @@ public record Prediction(
     double latency = verdict.latency().toNanos() / 1e6;
     if (verdict.scores().isEmpty()) {
       String why = verdict.failure().map(f -> f.kind() + ": " + f.message())
-          .orElseGet(() -> verdict.notes().isEmpty() ? "no scores" : String.join("; ", verdict.notes()));
+          .orElseGet(() -> verdict.notes().isEmpty() ? "no scores"
+              : verdict.notes().stream().map(Note::toString).collect(Collectors.joining("; ")));
       return new Prediction(record, verdict.decision(), Double.NaN, Map.of(), latency, Optional.of(why));
     }
     return new Prediction(record, verdict.decision(), verdict.unsafeScore(),

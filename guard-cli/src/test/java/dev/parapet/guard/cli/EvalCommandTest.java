@@ -112,4 +112,12 @@ class EvalCommandTest {
     assertEquals(2, both.exit(), both.toString());
     assertTrue(both.err().contains("contradict"), both.err());
   }
+
+  @Test
+  void evalStream_tokensPerStepBelowOne_isAUsageErrorNamingTheFlag() {
+    CliRunner.Result r = CliRunner.fake().run("eval-stream", "--data", resource("small.jsonl"), "--out",
+        dir.toString(), "--tokens-per-step", "0", "--no-progress");
+    assertEquals(2, r.exit(), r.toString());
+    assertTrue(r.err().contains("--tokens-per-step must be >= 1, was 0"), r.err());
+  }
 }

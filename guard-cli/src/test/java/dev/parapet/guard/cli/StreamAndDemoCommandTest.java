@@ -64,4 +64,11 @@ class StreamAndDemoCommandTest {
       assertTrue(r.out().contains(p.substring(0, 30)), p);
     }
   }
+
+  @Test
+  void stream_tokensPerStepBelowOne_isAUsageErrorNamingTheFlag() {
+    CliRunner.Result r = CliRunner.fake().run("stream", "--prompt", "p", "--tokens-per-step", "0", HARMFUL);
+    assertEquals(2, r.exit(), r.toString());
+    assertTrue(r.err().contains("--tokens-per-step must be >= 1, was 0"), r.err());
+  }
 }

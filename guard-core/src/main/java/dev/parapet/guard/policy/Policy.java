@@ -23,11 +23,12 @@ import java.util.Set;
  *       category's rule when P(unsafe) reaches the rule's threshold. This keeps a guard whose probability
  *       mass is split over two categories from slipping under every threshold.
  *   <li>A classifier without category scores is judged by the default rule on P(unsafe) alone.
- *   <li>Scores noted {@link dev.parapet.guard.spi.Scores#TOKEN_POOR} (a prompt with no word to judge, or a
- *       courtesy phrase alone) trigger nothing: the model cannot read such text, and its scores for it are noise.
- *   <li>Scores noted {@link dev.parapet.guard.spi.Scores#LANGUAGE_UNSUPPORTED} (an English-only model judged other
- *       text) also trigger {@link #unsupportedLanguage()}, code {@code "language"}: FLAG by default. It only adds
- *       a rule, so it never lowers what the scores decided.
+ *   <li>Scores noted token-poor ({@link dev.parapet.guard.spi.Scores#tokenPoor()}: a prompt with no word to
+ *       judge, or a courtesy phrase alone) trigger nothing: the model cannot read such text, and its scores for it
+ *       are noise.
+ *   <li>Scores noted with an unsupported language ({@link dev.parapet.guard.spi.Scores#languageUnsupported()}: an
+ *       English-only model judged other text) also trigger {@link #unsupportedLanguage()}, code
+ *       {@code "language"}: FLAG by default. It only adds a rule, so it never lowers what the scores decided.
  *   <li>The decision is the most severe action among triggered rules; ALLOW when none triggers.
  * </ol>
  *

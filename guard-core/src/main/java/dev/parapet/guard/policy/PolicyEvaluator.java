@@ -35,11 +35,11 @@ final class PolicyEvaluator {
 
   /** Triggered rules, most severe action first, then highest score, then taxonomy order. */
   static List<Triggered> triggered(Policy policy, Scores scores, Taxonomy taxonomy) {
-    if (scores.hasNote(Scores.TOKEN_POOR)) {
+    if (scores.tokenPoor()) {
       return List.of(); // step 5: nothing the model could read
     }
     List<Triggered> byScores = byScores(policy, scores, taxonomy);
-    if (policy.unsupportedLanguage() == Action.ALLOW || !scores.hasNote(Scores.LANGUAGE_UNSUPPORTED)) {
+    if (policy.unsupportedLanguage() == Action.ALLOW || !scores.languageUnsupported()) {
       return byScores;
     }
     // step 6: score 1 against threshold 1 (the rule always fires); listed after the scores' rules of equal action

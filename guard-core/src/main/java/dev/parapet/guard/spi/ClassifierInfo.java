@@ -19,7 +19,8 @@ import java.util.Set;
  *     used, after any fallback
  * @param languages the languages it was trained to judge, as lowercase ISO 639-1 codes ({@code "en"}); empty
  *     when it does not declare any (multilingual or unknown: no language check is made). The {@code Guard} notes
- *     {@link Scores#LANGUAGE_UNSUPPORTED} when a classifier that declares languages judges text in none of them.
+ *     {@link dev.parapet.guard.Note.Kind#LANGUAGE_UNSUPPORTED} when a classifier that declares languages judges
+ *     text in none of them.
  */
 public record ClassifierInfo(String id, Taxonomy taxonomy, Set<Capability> capabilities, int maxInputTokens,
     String device, Set<String> languages) {

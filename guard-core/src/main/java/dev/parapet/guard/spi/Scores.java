@@ -2,6 +2,7 @@ package dev.parapet.guard.spi;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.parapet.guard.Note;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,31 +21,19 @@ import java.util.OptionalDouble;
  *       multi-label model its calibrated per-category probability). Empty when the classifier has no
  *       category scores. Ordered as the taxonomy.
  *   <li>{@link #notes()}: documented observations made while scoring, which the {@code Guard} copies into the
- *       verdict's notes: which text view raised a score ({@code "view: de-leet"}), {@link #LANGUAGE_UNSUPPORTED},
- *       {@link #TOKEN_POOR}.
+ *       verdict's notes: which text view raised a score ({@link Note.Kind#VIEW}, {@code "view: de-leet"}),
+ *       {@link Note.Kind#LANGUAGE_UNSUPPORTED}, {@link Note.Kind#TOKEN_POOR}.
  *   <li>{@link #controversial()}: for three-level models (Qwen3Guard), P(controversial); P(safe) is then
  *       1 - unsafe - controversial.
  *   <li>{@link #truncation()}: present when the input was longer than the model reads at once.
  * </ul>
  */
 public final class Scores {
-  /**
-   * Note prefix: the judged text is not in a language the classifier declares ({@link ClassifierInfo#languages()});
-   * the policy's {@code unsupported-language} rule decides what that does.
-   */
-  public static final String LANGUAGE_UNSUPPORTED = "language: unsupported";
-
-  /**
-   * Note prefix: the judged prompt has no word to judge (punctuation, emoji, a lone letter, special-token names)
-   * or is a courtesy phrase alone ("Thanks!"); the policy triggers nothing for it (the scores stay visible).
-   */
-  public static final String TOKEN_POOR = "token-poor";
-
   private final double unsafe;
   private final OptionalDouble controversial;
   private final Map<String, Double> categories;
   private final Optional<Truncation> truncation;
-  private final List<String> notes;
+  private final List<Note> notes;
 
   private Scores(Builder b) {
     this.unsafe = b.unsafe;
@@ -99,19 +88,36 @@ public final class Scores {
   }
 
   /** Observations made while scoring, copied into the verdict's notes; empty for most classifiers. */
-  public List<String> notes() {
+  public List<Note> notes() {
     return notes;
   }
 
-  /** True when a note starts with {@code prefix} (e.g. {@link #TOKEN_POOR}). */
-  public boolean hasNote(String prefix) {
-    requireNonNull(prefix, "prefix");
-    for (String n : notes) {
-      if (n.startsWith(prefix)) {
+  /** True when a note is of {@code kind} (e.g. {@link Note.Kind#TOKEN_POOR}). */
+  public boolean hasNote(Note.Kind kind) {
+    requireNonNull(kind, "kind");
+    for (Note n : notes) {
+      if (n.kind() == kind) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Whether the judged text was noted {@link Note.Kind#TOKEN_POOR}: the policy triggers nothing for it. (The policy
+   * reads this, not the note, so that {@code policy} never depends on the root package, see
+   * {@code PolicyDependencyTest}.)
+   */
+  public boolean tokenPoor() {
+    return hasNote(Note.Kind.TOKEN_POOR);
+  }
+
+  /**
+   * Whether the judged text was noted {@link Note.Kind#LANGUAGE_UNSUPPORTED}: the policy's
+   * {@code unsupported-language} rule decides what that does.
+   */
+  public boolean languageUnsupported() {
+    return hasNote(Note.Kind.LANGUAGE_UNSUPPORTED);
   }
 
   public Builder toBuilder() {
@@ -164,12 +170,12 @@ public final class Scores {
     private OptionalDouble controversial = OptionalDouble.empty();
     private final Map<String, Double> categories = new LinkedHashMap<>();
     private Optional<Truncation> truncation = Optional.empty();
-    private final List<String> notes = new ArrayList<>();
+    private final List<Note> notes = new ArrayList<>();
 
     private Builder() {}
 
     /** Adds a note (kept once; order kept). */
-    public Builder note(String note) {
+    public Builder note(Note note) {
       requireNonNull(note, "note");
       if (!notes.contains(note)) {
         notes.add(note);

@@ -2,14 +2,14 @@ package dev.parapet.guard.text;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.parapet.guard.Note;
 import dev.parapet.guard.spi.Classifier;
-import dev.parapet.guard.spi.Scores;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * The notes a {@code Guard} adds to every classifier's scores from the judged text itself, which the policy reads:
- * {@link Scores#TOKEN_POOR} and {@link Scores#LANGUAGE_UNSUPPORTED}. Stateless and thread-safe.
+ * {@link Note.Kind#TOKEN_POOR} and {@link Note.Kind#LANGUAGE_UNSUPPORTED}. Stateless and thread-safe.
  *
  * <ul>
  *   <li><b>Token-poor</b>: the judged text (normalized) has no run of two letters or digits ("?", "...", "a",
@@ -41,7 +41,7 @@ public final class InputNotes {
     return LanguageCheck.unsupported(requireNonNull(text, "text"), requireNonNull(declared, "declared"));
   }
 
-  /** Whether a prompt ({@code prompt}) or response text gets the {@link Scores#TOKEN_POOR} note. */
+  /** Whether a prompt ({@code prompt}) or response text gets the {@link Note.Kind#TOKEN_POOR} note. */
   public static boolean tokenPoor(String text, boolean prompt) {
     return TokenPoor.test(requireNonNull(text, "text"), prompt);
   }

@@ -1,5 +1,6 @@
 package dev.parapet.guard.text;
 
+import dev.parapet.guard.Note;
 import dev.parapet.guard.Target;
 import dev.parapet.guard.spi.ClassificationRequest;
 import dev.parapet.guard.spi.Classifier;
@@ -12,7 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Adds the input notes the policy reads to a classifier's scores: {@link Scores#TOKEN_POOR} when the judged turn
+ * Adds the input notes the policy reads to a classifier's scores: {@link Note.Kind#TOKEN_POOR} when the judged turn
  * has nothing to judge ({@link TokenPoor}), else {@code "language: unsupported (xx)"} when the classifier declares
  * languages and the judged turn is clearly in another ({@link LanguageCheck}). The scores themselves are
  * unchanged, so a policy sees both. Streaming: an incremental session's scores get the notes of the response so
@@ -54,19 +55,19 @@ final class NotingClassifier implements Classifier {
   }
 
   /** The note for {@code text} judged as {@code target}, or null. */
-  String note(String text, Target target) {
+  Note note(String text, Target target) {
     if (TokenPoor.test(text, target == Target.PROMPT)) {
-      return Scores.TOKEN_POOR;
+      return Note.of(Note.Kind.TOKEN_POOR);
     }
     return LanguageCheck.unsupported(text, languages)
-        .map(l -> Scores.LANGUAGE_UNSUPPORTED + " (" + l + ")").orElse(null);
+        .map(l -> Note.of(Note.Kind.LANGUAGE_UNSUPPORTED, l)).orElse(null);
   }
 
   private Scores noted(Scores s, String text, Target target) {
     if (s == null) {
       return null; // the Guard reports it
     }
-    String note = note(text, target);
+    Note note = note(text, target);
     return note == null ? s : s.toBuilder().note(note).build();
   }
 

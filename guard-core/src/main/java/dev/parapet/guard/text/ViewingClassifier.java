@@ -1,6 +1,7 @@
 package dev.parapet.guard.text;
 
 import dev.parapet.guard.Conversation;
+import dev.parapet.guard.Note;
 import dev.parapet.guard.Turn;
 import dev.parapet.guard.spi.ClassificationRequest;
 import dev.parapet.guard.spi.Classifier;
@@ -17,9 +18,6 @@ import java.util.Optional;
  * as its delegate is. Incremental streaming checks go to the delegate unchanged (views apply to full checks).
  */
 final class ViewingClassifier implements Classifier {
-  /** Note prefix naming the view that raised P(unsafe) above the plain text's, e.g. {@code "view: de-leet"}. */
-  static final String VIEW_NOTE = "view: ";
-
   private final Classifier delegate;
   private final TextViews views;
 
@@ -83,7 +81,7 @@ final class ViewingClassifier implements Classifier {
     }
     for (int i = 0; i < out.size(); i++) {
       if (bestView[i] != null && out.get(i) != null) {
-        out.set(i, out.get(i).toBuilder().note(VIEW_NOTE + bestView[i]).build());
+        out.set(i, out.get(i).toBuilder().note(Note.of(Note.Kind.VIEW, bestView[i])).build());
       }
     }
     return out;

@@ -5,15 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.guard.Decision;
+import dev.parapet.guard.Note;
 import dev.parapet.guard.spi.Scores;
 import dev.parapet.guard.taxonomy.Taxonomies;
 import org.junit.jupiter.api.Test;
 
 class UnsupportedLanguageRuleTest {
   private static final Scores FOREIGN_LOW =
-      Scores.builder().unsafe(0.1).note(Scores.LANGUAGE_UNSUPPORTED + " (es)").build();
+      Scores.builder().unsafe(0.1).note(Note.of(Note.Kind.LANGUAGE_UNSUPPORTED, "es")).build();
   private static final Scores FOREIGN_HIGH =
-      Scores.builder().unsafe(0.9).note(Scores.LANGUAGE_UNSUPPORTED + " (es)").build();
+      Scores.builder().unsafe(0.9).note(Note.of(Note.Kind.LANGUAGE_UNSUPPORTED, "es")).build();
 
   @Test
   void parse_unsupportedLanguage_defaultsToFlag_andRoundTrips() {
@@ -45,7 +46,7 @@ class UnsupportedLanguageRuleTest {
 
   @Test
   void decide_tokenPoorScores_triggerNothing() {
-    Scores s = Scores.builder().unsafe(0.95).note(Scores.TOKEN_POOR + ": no word to judge").build();
+    Scores s = Scores.builder().unsafe(0.95).note(Note.of(Note.Kind.TOKEN_POOR, "no word to judge")).build();
     assertEquals(Decision.ALLOW, Decision.of(Policy.defaults().decide(s, Taxonomies.llamaGuard3())));
   }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.parapet.guard.Conversation;
 import dev.parapet.guard.Failure;
 import dev.parapet.guard.Guard;
+import dev.parapet.guard.Note;
 import dev.parapet.guard.Target;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.event.GuardListener;
@@ -161,7 +162,8 @@ class StreamingSessionTest {
     try (Guard g = Guard.builder().classifier(c).build(); StreamingSession s = g.openStream(PROMPT)) {
       StreamDecision end = s.finish();
       assertInstanceOf(StreamDecision.Complete.class, end);
-      assertEquals(List.of("empty-input: not classified"), end.verdict().orElseThrow().notes());
+      assertEquals(List.of("empty-input: not classified"),
+          end.verdict().orElseThrow().notes().stream().map(Note::toString).toList());
       assertEquals(0, c.requestsScored());
     }
   }
@@ -304,7 +306,8 @@ class StreamingSessionTest {
       assertEquals("abc", s.onToken("abc").released());
       StreamDecision d = s.onToken("def");
       assertTrue(d.isStop());
-      assertEquals(List.of("response-too-long: 6 chars > maxResponseChars 5"), d.verdict().orElseThrow().notes());
+      assertEquals(List.of("response-too-long: 6 chars > maxResponseChars 5"),
+          d.verdict().orElseThrow().notes().stream().map(Note::toString).toList());
       assertEquals("def", ((StreamDecision.Stop) d).withheld());
     }
   }

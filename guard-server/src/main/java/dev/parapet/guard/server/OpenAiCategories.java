@@ -93,7 +93,7 @@ final class OpenAiCategories {
       fn.put("appliedMode", f.appliedMode().name());
     });
     ArrayNode notes = p.putArray("notes");
-    v.notes().forEach(notes::add);
+    v.notes().forEach(n -> notes.add(n.toString())); // the wire form, as in Verdict.toJson()
     return out;
   }
 }

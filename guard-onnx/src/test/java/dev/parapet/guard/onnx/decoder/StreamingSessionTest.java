@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parapet.guard.Conversation;
 import dev.parapet.guard.Guard;
+import dev.parapet.guard.Note;
 import dev.parapet.guard.Verdict;
 import dev.parapet.guard.stream.StreamDecision;
 import dev.parapet.guard.stream.StreamOptions;
@@ -135,7 +136,7 @@ class StreamingSessionTest {
         Verdict streamed = ((StreamDecision.Continue) d).lastVerdict();
         if (sofar.toString().isBlank()) {
           assertTrue(streamed.scores().isEmpty(), "blank response is not classified");
-          assertTrue(streamed.notes().stream().anyMatch(n -> n.startsWith("empty-input")), streamed.notes().toString());
+          assertTrue(streamed.hasNote(Note.Kind.EMPTY_INPUT), streamed.notes().toString());
         } else {
           Verdict whole = guard.checkResponse("How do I change a tyre?", sofar.toString());
           assertEquals(whole.unsafeScore(), streamed.unsafeScore(), TOL, "after '" + sofar + "'");
