@@ -30,6 +30,17 @@ from bert_tokenizer import BertTokenizer, assemble
 SEED = 20261123
 
 
+def load_base(a):
+    """the encoder the top layers start from: a LangChain4j base (fp32 ONNX) or, with --parapet, a shipped Parapet
+    model (export.py's int8 graph, e.g. ../../default/model.onnx = v3), whose unsafe logit also seeds the head."""
+    return M.load_from_parapet_onnx(a.onnx) if a.parapet else M.load_from_onnx(a.onnx)
+
+
+def pair_dir(a):
+    d = f"{a.encoder}-top{a.top}-e{a.epochs}" + (f"-d{a.distill:g}" if a.distill else "") + (f"-lr{a.lr:g}" if a.lr != 5e-5 else "")
+    return os.path.join(a.work, d + "-pairs")
+
+
 def cache_path(a):
     return os.path.join(a.work, f"{a.encoder}-top{a.top}-states.npz")
 
@@ -41,7 +52,7 @@ def cmd_cache(a, rows):
         print(f"{out} exists"); return
     prefix = "query: " if a.encoder.startswith("e5") else ""
     tok = BertTokenizer(a.tokenizer)
-    enc = M.load_from_onnx(a.onnx); enc.eval()
+    enc = load_base(a); enc.eval()
     nl = len(enc.layers); start = nl - a.top
     seqs = []
     for k, r in enumerate(rows):
@@ -71,20 +82,26 @@ def cmd_cache(a, rows):
 class Top(nn.Module):
     """the trained part: encoder layers start..nl-1 (copied from the base) and one P(unsafe) logit."""
 
-    def __init__(self, enc, start, pool):
+    def __init__(self, enc, start, pool, seed_head=False):
         super().__init__()
         self.layers = nn.ModuleList([copy.deepcopy(l) for l in enc.layers[start:]])
         self.drop = nn.Dropout(0.1)
         self.head = nn.Linear(M.H, 1)
-        nn.init.normal_(self.head.weight, std=0.02); nn.init.zeros_(self.head.bias)
+        if seed_head:  # a Parapet model's own unsafe logit (head row 0): epoch 0 is that model
+            with torch.no_grad():
+                self.head.weight.copy_(enc.head.weight[:1]); self.head.bias.copy_(enc.head.bias[:1])
+        else:
+            nn.init.normal_(self.head.weight, std=0.02); nn.init.zeros_(self.head.bias)
         self.pool = pool
 
-    def forward(self, h, am):
+    def forward(self, h, am, with_pooled=False):
         add = M.ParapetEncoder.add_mask(am, h.dtype)
         for l in self.layers:
             h = l(h, add)
         pooled = h[:, 0] if self.pool == "cls" else M.ParapetEncoder.mean_pool(h, am)
-        return self.head(self.drop(pooled)).squeeze(-1)
+        pooled = self.drop(pooled)
+        z = self.head(pooled).squeeze(-1)
+        return (z, pooled) if with_pooled else z
 
 
 def batches(idx, lens, batch_tokens, max_bs, rng):
@@ -128,6 +145,60 @@ def logits(model, H, off, idx, batch_tokens):
     return out
 
 
+def category_head(enc):
+    """a Parapet model's S1..S14 rows (frozen): --distill keeps their logits where the start model put them."""
+    cat = nn.Linear(M.H, enc.head.out_features - 1)
+    with torch.no_grad():
+        cat.weight.copy_(enc.head.weight[1:]); cat.bias.copy_(enc.head.bias[1:])
+    for p in cat.parameters():
+        p.requires_grad_(False)
+    return cat
+
+
+def train_top(a, enc, start, pool, H, off, lens, tr, fams, y, tag):
+    """top layers + unsafe head on rows tr (family- and class-balanced weights); with --distill (a --parapet start)
+    a soft-target loss keeps the frozen S1..S14 rows' probabilities at the start model's, so the category heads
+    still fit the changed top layers."""
+    torch.manual_seed(SEED); rng = np.random.default_rng(SEED)
+    w = lso.family_weights(fams[tr], y[tr])
+    wt = np.zeros(len(y)); wt[tr] = w
+    m = Top(enc, start, pool, seed_head=a.parapet)
+    cat, cat_t = None, None
+    if a.distill > 0:
+        if not a.parapet:
+            sys.exit("--distill needs a --parapet start model (its category rows are the targets)")
+        cat = category_head(enc); m.eval(); cat_t = {}
+        with torch.no_grad():
+            for b in batches(tr, lens, a.batch_tokens * 2, 256, np.random.default_rng(0)):
+                hh, am = tensors(H, off, b)
+                _, pooled = m(hh, am, with_pooled=True)
+                for k, row in zip(b, torch.sigmoid(cat(pooled))):
+                    cat_t[int(k)] = row
+    params = [{"params": m.layers.parameters(), "lr": a.lr}, {"params": m.head.parameters(), "lr": a.head_lr}]
+    opt = torch.optim.AdamW(params, weight_decay=0.01)
+    plan = [batches(tr, lens, a.batch_tokens, a.max_bs, rng) for _ in range(a.epochs)]
+    total = sum(len(p) for p in plan); warm = max(1, total // 20); step = 0
+    # --epochs 0 scores the start model itself under the same protocol (the baseline for --parapet)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(total, 1)))
+    t0 = time.time(); run = 0.0
+    for e, ep in enumerate(plan):
+        m.train()
+        for b in ep:
+            h, am = tensors(H, off, b)
+            yy = torch.tensor(y[b], dtype=torch.float32); ww = torch.tensor(wt[b], dtype=torch.float32)
+            z, pooled = m(h, am, with_pooled=True)
+            loss = (nn.functional.binary_cross_entropy_with_logits(z, yy, reduction="none") * ww).sum() / ww.sum()
+            if cat is not None:
+                tgt = torch.stack([cat_t[int(k)] for k in b])
+                loss = loss + a.distill * nn.functional.binary_cross_entropy_with_logits(cat(pooled), tgt)
+            opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step(); sched.step()
+            step += 1; run = 0.98 * run + 0.02 * float(loss) if step > 1 else float(loss)
+            if step % 50 == 0:
+                print(f"  {tag} epoch {e} step {step}/{total} loss {run:.4f} {time.time() - t0:.0f} s", flush=True)
+    return m
+
+
 def cmd_pairs(a, rows, F):
     z = np.load(cache_path(a))
     H, off, start = z["H"], z["off"], int(z["start"][0])
@@ -137,9 +208,9 @@ def cmd_pairs(a, rows, F):
     fams = np.array([r["family"] for r in rows])
     y = np.array([1 if r["label"] == "unsafe" else 0 for r in rows])
     fold = np.array([fold_of[f] for f in fams])
-    enc = M.load_from_onnx(a.onnx)
+    enc = load_base(a)
     pool = "cls" if a.encoder.startswith("bge") else "mean"
-    pdir = os.path.join(a.work, f"{a.encoder}-top{a.top}-e{a.epochs}-pairs")
+    pdir = pair_dir(a)
     os.makedirs(pdir, exist_ok=True)
     pairs = [(i, j) for i in range(lso.K) for j in range(i + 1, lso.K)]
     if a.pairs:
@@ -148,34 +219,16 @@ def cmd_pairs(a, rows, F):
         dst = os.path.join(pdir, f"pair{i}{j}.npz")
         if os.path.exists(dst):
             continue
-        torch.manual_seed(SEED); rng = np.random.default_rng(SEED)
         tr = np.where((fold != i) & (fold != j))[0]; te = np.where((fold == i) | (fold == j))[0]
-        w = lso.family_weights(fams[tr], y[tr])
-        wt = np.zeros(len(y)); wt[tr] = w
-        m = Top(enc, start, pool)
-        params = [{"params": m.layers.parameters(), "lr": a.lr}, {"params": m.head.parameters(), "lr": a.head_lr}]
-        opt = torch.optim.AdamW(params, weight_decay=0.01)
-        plan = [batches(tr, lens, a.batch_tokens, a.max_bs, rng) for _ in range(a.epochs)]
-        total = sum(len(p) for p in plan); warm = max(1, total // 20); step = 0
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / total))
-        t0 = time.time(); run = 0.0
-        for e, ep in enumerate(plan):
-            m.train()
-            for b in ep:
-                h, am = tensors(H, off, b)
-                yy = torch.tensor(y[b], dtype=torch.float32); ww = torch.tensor(wt[b], dtype=torch.float32)
-                loss = (nn.functional.binary_cross_entropy_with_logits(m(h, am), yy, reduction="none") * ww).sum() / ww.sum()
-                opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step(); sched.step()
-                step += 1; run = 0.98 * run + 0.02 * float(loss) if step > 1 else float(loss)
-                if step % 50 == 0:
-                    print(f"  pair {i}{j} epoch {e} step {step}/{total} loss {run:.4f} {time.time() - t0:.0f} s", flush=True)
+        t0 = time.time()
+        m = train_top(a, enc, start, pool, H, off, lens, tr, fams, y, f"pair {i}{j}")
         s = logits(m, H, off, te, a.batch_tokens * 2)
         np.savez(dst, idx=te, score=s, seconds=np.array([time.time() - t0]), train_rows=np.array([len(tr)]))
         print(f"pair {i}{j}: {len(tr)} training rows, {a.epochs} epochs, {time.time() - t0:.0f} s", flush=True)
 
 
 def cmd_score(a, rows, F):
-    pdir = os.path.join(a.work, f"{a.encoder}-top{a.top}-e{a.epochs}-pairs")
+    pdir = pair_dir(a)
     fold_of = lso.assign_folds(F)
     fams = np.array([r["family"] for r in rows])
     y = np.array([1 if r["label"] == "unsafe" else 0 for r in rows])
@@ -216,11 +269,38 @@ def cmd_score(a, rows, F):
     print(json.dumps(res["summary"], indent=1))
 
 
+def cmd_final(a, rows, F):
+    """the shippable model: the same training on every row of every family (no fold held out), written as a whole
+    ParapetEncoder checkpoint for export.py / calibrate_eval.py (k = 0: no layer cache applies). Lower layers and
+    S1..S14 rows come from the --parapet start model, the top layers and the unsafe row from this training."""
+    if not a.parapet:
+        sys.exit("final needs a --parapet start model (its lower layers and category rows go into the checkpoint)")
+    z = np.load(cache_path(a))
+    H, off, start = z["H"], z["off"], int(z["start"][0])
+    assert z["ids"].tolist() == [r["id"] for r in rows], "cache is for other rows: delete it and run cache again"
+    lens = off[1:] - off[:-1]
+    fams = np.array([r["family"] for r in rows])
+    y = np.array([1 if r["label"] == "unsafe" else 0 for r in rows])
+    enc = load_base(a)
+    m = train_top(a, enc, start, "mean", H, off, lens, np.arange(len(rows)), fams, y, "final")
+    full = copy.deepcopy(enc)
+    for k, l in enumerate(m.layers):
+        full.layers[start + k].load_state_dict(l.state_dict())
+    with torch.no_grad():
+        full.head.weight[:1].copy_(m.head.weight); full.head.bias[:1].copy_(m.head.bias)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    torch.save({"model": full.state_dict(), "k": 0, "start_model": a.onnx, "top": a.top, "epochs": a.epochs,
+                "distill": a.distill, "rows": len(rows)}, a.out)
+    print(f"wrote {a.out}")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["cache", "pairs", "score"])
+    ap.add_argument("cmd", choices=["cache", "pairs", "score", "final"])
     ap.add_argument("--encoder", required=True)
     ap.add_argument("--onnx")
+    ap.add_argument("--parapet", action="store_true",
+                    help="--onnx is a shipped Parapet model (int8, 15 logits): start from it, head seeded from its unsafe logit")
     ap.add_argument("--tokenizer")
     ap.add_argument("--rows", default="/tmp/h12/lso/rows.jsonl")
     ap.add_argument("--families", default=None)
@@ -232,6 +312,8 @@ def main():
     ap.add_argument("--batch-tokens", type=int, default=4096)
     ap.add_argument("--max-bs", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--distill", type=float, default=0.0,
+                    help="with --parapet: weight of the soft-target loss that keeps the start model's S1..S14 probabilities")
     ap.add_argument("--pairs", default=None, help="only these pairs, e.g. 01,23")
     ap.add_argument("--out", default=None)
     ap.add_argument("--name", default=None)
@@ -241,7 +323,7 @@ def main():
     F = lso.load_families(a.families)
     rows = lso.read_rows(a.rows)
     {"cache": lambda: cmd_cache(a, rows), "pairs": lambda: cmd_pairs(a, rows, F),
-     "score": lambda: cmd_score(a, rows, F)}[a.cmd]()
+     "score": lambda: cmd_score(a, rows, F), "final": lambda: cmd_final(a, rows, F)}[a.cmd]()
 
 
 if __name__ == "__main__":

@@ -111,3 +111,26 @@ def load_from_onnx(path):
     assert set(missing) == {"head.weight", "head.bias"}, missing
     assert not unexpected, unexpected
     return enc
+
+
+def load_from_parapet_onnx(path):
+    """A shipped Parapet model (export.py's int8 graph, e.g. models/default/model.onnx = v3) back into torch, so a
+    later version can start from it: int8 projections dequantized (W_q * per-column scale), fp16 projections cast
+    back, the int8 word embedding dequantized per row, the 15-logit head as is. Activations run in fp32 here
+    (the shipped graph quantizes them statically), so logits differ from ONNX Runtime's by the activation rounding."""
+    m = onnx.load(path)
+    init = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    n_layers = 1 + max(int(k.split(".")[2]) for k in init if k.startswith("m.layers."))
+    enc = ParapetEncoder(n_layers)
+    sd = {k[2:]: torch.from_numpy(v.astype("float32").copy()) for k, v in init.items() if k.startswith("m.")}
+    sd["word.weight"] = torch.from_numpy((init["word_emb_q_E"].astype("float32") * init["word_emb_q_es"]).copy())
+    for li in range(n_layers):
+        for name in ["q", "k", "v", "o", "i", "out"]:
+            base = f"m_layers.{li}_{name}_MatMul_output_0"
+            if base + "_q_W" in init:
+                W = init[base + "_q_W"].astype("float32") * init[base + "_q_ws"][None, :]
+            else:
+                W = init[base + "_h_W16"].astype("float32")
+            sd[f"layers.{li}.{name}.weight"] = torch.from_numpy(W.T.copy())
+    enc.load_state_dict(sd, strict=True)
+    return enc
