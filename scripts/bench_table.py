@@ -32,6 +32,14 @@ def to_us(value, unit):
     return value * factor
 
 
+def events_mean(metric):
+    """Mean over iterations of a JMH secondary metric from an EVENTS aux counter, whose "score" is their sum."""
+    if metric is None:
+        return None
+    raw = [v for fork in metric.get("rawData", []) for v in fork]
+    return sum(raw) / len(raw) if raw else None
+
+
 class Results:
     def __init__(self, rows):
         self.rows = rows
@@ -73,11 +81,7 @@ class Results:
         r = self.find(method, **params)
         if r is None:
             return None
-        m = r.get("secondaryMetrics", {}).get(name)
-        if m is None:
-            return None
-        raw = [v for fork in m.get("rawData", []) for v in fork]
-        return sum(raw) / len(raw) if raw else None
+        return events_mean(r.get("secondaryMetrics", {}).get(name))
 
     def secondary(self, method, name, **params):
         r = self.find(method, **params)

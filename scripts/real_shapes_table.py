@@ -15,6 +15,8 @@ import os
 import re
 import sys
 
+from bench_table import events_mean  # heapBytesPerToken is an EVENTS counter: JMH's score is the sum
+
 BEGIN = "<!-- real-shapes:begin (scripts/bench.sh --real-shapes) -->"
 END = "<!-- real-shapes:end -->"
 # Tokens around the judged response in the streaming benchmark's Llama Guard 3 prompt (counted with the real
@@ -90,11 +92,7 @@ def shape_rows(out_dir, shape):
         L = int(r["params"]["responseTokens"])
         sec = r.get("secondaryMetrics", {})
         raw = [v for fork in r["primaryMetric"].get("rawData", [[r["primaryMetric"]["score"]]]) for v in fork]
-        # heapBytesPerToken is an EVENTS counter: JMH's "score" is the SUM over iterations; its mean is the figure
-        heap = sec.get("heapBytesPerToken")
-        heap_raw = [v for fork in heap.get("rawData", []) for v in fork] if heap else []
-        heap_mean = sum(heap_raw) / len(heap_raw) if heap_raw else (heap or {}).get("score")
-        per[(name, L)] = (r["primaryMetric"]["score"], heap_mean, min(raw), len(raw))
+        per[(name, L)] = (r["primaryMetric"]["score"], events_mean(sec.get("heapBytesPerToken")), min(raw), len(raw))
     return {"per": per, "prompt": prompt, "counts": counts, "prompt_hwm": prompt_hwm, "stream_hwm": stream_hwm,
             "run": run, "written": int(written.group(1)) if written else None}
 

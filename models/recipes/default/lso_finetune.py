@@ -199,14 +199,19 @@ def train_top(a, enc, start, pool, H, off, lens, tr, fams, y, tag):
     return m
 
 
-def cmd_pairs(a, rows, F):
+def training_inputs(a, rows):
+    """the cached states (checked against rows), their lengths, and each row's family and label."""
     z = np.load(cache_path(a))
     H, off, start = z["H"], z["off"], int(z["start"][0])
     assert z["ids"].tolist() == [r["id"] for r in rows], "cache is for other rows: delete it and run cache again"
-    lens = off[1:] - off[:-1]
-    fold_of = lso.assign_folds(F)
     fams = np.array([r["family"] for r in rows])
     y = np.array([1 if r["label"] == "unsafe" else 0 for r in rows])
+    return H, off, start, off[1:] - off[:-1], fams, y
+
+
+def cmd_pairs(a, rows, F):
+    H, off, start, lens, fams, y = training_inputs(a, rows)
+    fold_of = lso.assign_folds(F)
     fold = np.array([fold_of[f] for f in fams])
     enc = load_base(a)
     pool = "cls" if a.encoder.startswith("bge") else "mean"
@@ -275,12 +280,7 @@ def cmd_final(a, rows, F):
     S1..S14 rows come from the --parapet start model, the top layers and the unsafe row from this training."""
     if not a.parapet:
         sys.exit("final needs a --parapet start model (its lower layers and category rows go into the checkpoint)")
-    z = np.load(cache_path(a))
-    H, off, start = z["H"], z["off"], int(z["start"][0])
-    assert z["ids"].tolist() == [r["id"] for r in rows], "cache is for other rows: delete it and run cache again"
-    lens = off[1:] - off[:-1]
-    fams = np.array([r["family"] for r in rows])
-    y = np.array([1 if r["label"] == "unsafe" else 0 for r in rows])
+    H, off, start, lens, fams, y = training_inputs(a, rows)
     enc = load_base(a)
     m = train_top(a, enc, start, "mean", H, off, lens, np.arange(len(rows)), fams, y, "final")
     full = copy.deepcopy(enc)
